@@ -1,0 +1,79 @@
+#include "ledger.h"
+
+#include "../core/util.h"
+#include "../store/db.h"
+
+#include <string.h>
+
+int ledger_post(struct db_conn *db, const struct principal *who, const struct ledger_entry *e,
+                int64_t *movement_id, int64_t *balance_after, struct app_err *err)
+{
+    struct db_res *r = NULL;
+    int64_t depot_id, item_id, bal;
+    char when[20];
+    long long tid = e->transfer_id, sid = e->stocktake_id, rid = e->reverses_id;
+
+    if (e->qty == 0)
+        return err_field(err, 400, "bad_quantity", "qty", "a movement must move something");
+    if (db_query(db, &r, err,
+                 "SELECT b.depot_id, l.item_id FROM bin b JOIN lot l ON l.id = ? WHERE b.id = ?",
+                 "ll", (long long)e->lot_id, (long long)e->bin_id) != 0)
+        return -1;
+    if (r->nrows == 0) {
+        db_res_free(r);
+        return err_set(err, 422, "unknown_reference", "no such bin or lot");
+    }
+    depot_id = db_get_int(r, 0, 0);
+    item_id = db_get_int(r, 0, 1);
+    db_res_free(r);
+    if (who && auth_check_depot(db, who, depot_id, err) != 0)
+        return -1;
+
+    if (e->qty < 0) {
+        if (db_exec(db, err,
+                    "UPDATE stock SET qty = qty + ?, updated_at = UTC_TIMESTAMP(6)"
+                    " WHERE bin_id = ? AND lot_id = ? AND qty + ? >= 0",
+                    "qllq", e->qty, (long long)e->bin_id, (long long)e->lot_id, e->qty) != 0)
+            return -1;
+        if (db_affected(db) != 1) {
+            char want[32];
+            qty_format(-e->qty, want, sizeof(want));
+            return err_set(err, 409, "insufficient_stock",
+                           "not enough stock in this bin for this lot (asked for %s)", want);
+        }
+    } else {
+        if (db_exec(db, err,
+                    "INSERT INTO stock (bin_id, lot_id, item_id, depot_id, qty) VALUES (?, ?, ?, ?, ?)"
+                    " ON DUPLICATE KEY UPDATE qty = qty + VALUES(qty),"
+                    " updated_at = UTC_TIMESTAMP(6)",
+                    "llllq", (long long)e->bin_id, (long long)e->lot_id, (long long)item_id,
+                    (long long)depot_id, e->qty) != 0)
+            return -1;
+    }
+    if (strcmp(e->kind, "count") == 0 &&
+        db_exec(db, err,
+                "UPDATE stock SET last_count_at = UTC_TIMESTAMP(6) WHERE bin_id = ? AND lot_id = ?",
+                "ll", (long long)e->bin_id, (long long)e->lot_id) != 0)
+        return -1;
+    if (db_query(db, &r, err, "SELECT qty FROM stock WHERE bin_id = ? AND lot_id = ?", "ll",
+                 (long long)e->bin_id, (long long)e->lot_id) != 0)
+        return -1;
+    bal = r->nrows ? db_get_qty(r, 0, 0) : 0;
+    db_res_free(r);
+
+    datetime_sql(e->occurred_at ? e->occurred_at : time(NULL), when);
+    if (db_exec(db, err,
+                "INSERT INTO movement (kind, bin_id, lot_id, item_id, depot_id, qty, balance_after,"
+                " occurred_at, user_id, reason, reference, recipient, transfer_id, stocktake_id,"
+                " reverses_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "sllllqqslsssLLL", e->kind, (long long)e->bin_id, (long long)e->lot_id,
+                (long long)item_id, (long long)depot_id, e->qty, bal, when,
+                (long long)(who ? who->user_id : 1), e->reason, e->reference, e->recipient,
+                tid ? &tid : NULL, sid ? &sid : NULL, rid ? &rid : NULL) != 0)
+        return -1;
+    if (movement_id)
+        *movement_id = (int64_t)db_insert_id(db);
+    if (balance_after)
+        *balance_after = bal;
+    return 0;
+}

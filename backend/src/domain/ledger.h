@@ -1,0 +1,42 @@
+/*
+ * ledger.h -- the one place stock changes.
+ *
+ * ledger_post writes one movement row and moves the (bin, lot) balance by
+ * the same signed quantity, inside the caller's transaction.  A decrease is a
+ * conditional UPDATE ... WHERE qty + delta >= 0 under the row lock, so two
+ * clients issuing the same lot at once can never take it below zero: the
+ * second one waits for the first, then finds too little and gets 409
+ * insufficient_stock.  The movement records the balance after itself, which
+ * `reliefctl verify-ledger` and readers of the ledger can check.
+ */
+#ifndef RELIEF_LEDGER_H
+#define RELIEF_LEDGER_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "../core/err.h"
+#include "auth.h"
+
+struct db_conn;
+
+struct ledger_entry {
+    const char *kind;      /* a movement.kind value */
+    int64_t bin_id;
+    int64_t lot_id;
+    int64_t qty;           /* signed, milli units, never 0 */
+    time_t occurred_at;    /* 0: now */
+    const char *reason;
+    const char *reference;
+    const char *recipient;
+    int64_t transfer_id;   /* 0: none */
+    int64_t stocktake_id;
+    int64_t reverses_id;
+};
+
+/* Post one movement.  who may be NULL for administrative tools (no scope
+ * check).  Fills *movement_id and *balance_after (milli) when not NULL. */
+int ledger_post(struct db_conn *db, const struct principal *who, const struct ledger_entry *e,
+                int64_t *movement_id, int64_t *balance_after, struct app_err *err);
+
+#endif

@@ -1,0 +1,48 @@
+/* handlers.h -- every API handler; the route table in router.c says who may call which. */
+#ifndef RELIEF_HANDLERS_H
+#define RELIEF_HANDLERS_H
+
+#include "http.h"
+
+#define H(name) int name(struct req *rq, struct resp *rs, struct app_err *err)
+
+/* h_misc.c */
+H(h_healthz);
+H(h_login);
+H(h_logout);
+H(h_me);
+/* h_catalog.c */
+H(h_org_units_list);
+H(h_org_unit_get);
+H(h_items_list);
+H(h_item_get);
+H(h_item_create);
+H(h_teams_list);
+/* h_depots.c */
+H(h_depots_list);
+H(h_depot_get);
+H(h_depot_create);
+H(h_bin_create);
+H(h_lots_list);
+H(h_lot_get);
+H(h_lot_create);
+H(h_assets_list);
+H(h_asset_get);
+H(h_asset_create);
+/* h_ledger.c */
+H(h_stock_list);
+H(h_movements_list);
+H(h_movement_get);
+H(h_movement_create);
+H(h_transfers_list);
+H(h_transfer_get);
+H(h_stocktakes_list);
+H(h_stocktake_create);
+H(h_stocktake_recount);
+
+#undef H
+
+/* Shared by receipts and POST /lots (h_depots.c). */
+int lot_find_or_create(struct db_conn *db, int64_t item_id, json_t *lot, int64_t *lot_id,
+                       const char *field, struct app_err *err);
+#endif

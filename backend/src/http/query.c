@@ -1,0 +1,155 @@
+#include "query.h"
+
+#include "../core/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int q_int(const struct req *rq, const char *key, int64_t *out, int *present, struct app_err *err)
+{
+    const char *v = req_query(rq, key);
+    *present = 0;
+    if (!v)
+        return 0;
+    if (parse_int64(v, out) != 0 || *out <= 0)
+        return err_field(err, 400, "bad_query", key, "%s must be a positive integer", key);
+    *present = 1;
+    return 0;
+}
+
+int q_date(const struct req *rq, const char *key, char out[11], int *present, struct app_err *err)
+{
+    const char *v = req_query(rq, key);
+    int y, m, d;
+    *present = 0;
+    if (!v)
+        return 0;
+    if (date_parse(v, &y, &m, &d) != 0)
+        return err_field(err, 400, "bad_date", key, "%s must be a date YYYY-MM-DD", key);
+    memcpy(out, v, 11);
+    *present = 1;
+    return 0;
+}
+
+int q_bool(const struct req *rq, const char *key, int *out, struct app_err *err)
+{
+    const char *v = req_query(rq, key);
+    if (!v)
+        return 0;
+    if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
+        *out = 1;
+    else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
+        *out = 0;
+    else
+        return err_field(err, 400, "bad_query", key, "%s must be true or false", key);
+    return 0;
+}
+
+int q_page(const struct req *rq, int max, int *limit, int64_t *cursor, struct app_err *err)
+{
+    const char *l = req_query(rq, "limit"), *c = req_query(rq, "cursor");
+    int64_t v;
+
+    *limit = 50;
+    *cursor = 0;
+    if (l) {
+        if (parse_int64(l, &v) != 0 || v < 1 || v > max)
+            return err_field(err, 400, "bad_query", "limit", "limit must be 1..%d", max);
+        *limit = (int)v;
+    }
+    if (c && *c) {
+        if (parse_int64(c, &v) != 0 || v <= 0)
+            return err_field(err, 400, "bad_query", "cursor", "cursor is not one we gave out");
+        *cursor = v;
+    }
+    return 0;
+}
+
+int q_want_csv(const struct req *rq)
+{
+    const char *f = req_query(rq, "format");
+    return f && strcmp(f, "csv") == 0;
+}
+
+int resolve_ref(struct db_conn *db, const char *ref, const char *sql_by_code, int64_t *id,
+                int http_missing, const char *field, struct app_err *err)
+{
+    int64_t v;
+    if (parse_int64(ref, &v) == 0) {
+        if (v <= 0)
+            return err_field(err, http_missing, http_missing == 404 ? "not_found"
+                                                                    : "unknown_reference",
+                             field, "no %s %s", field, ref);
+        *id = v;
+        return 0;
+    }
+    if (strlen(ref) > 64 ||
+        db_query_int(db, &v, err, sql_by_code, "s", ref) != 0) {
+        if (err && err->http >= 500)
+            return -1;
+        return err_field(err, http_missing, http_missing == 404 ? "not_found" : "unknown_reference",
+                         field, "no %s %s", field, ref);
+    }
+    *id = v;
+    return 0;
+}
+
+int path_id(const struct req *rq, int i, int64_t *id, struct app_err *err)
+{
+    if (i >= rq->nparams || parse_int64(rq->params[i], id) != 0 || *id <= 0)
+        return err_set(err, 404, "not_found", "no such record");
+    return 0;
+}
+
+void qb_init(struct qb *q, const char *base)
+{
+    buf_init(&q->sql, 16384);
+    memset(&q->ps, 0, sizeof(q->ps));
+    buf_append(&q->sql, base, strlen(base));
+}
+
+void qb_add(struct qb *q, const char *fragment)
+{
+    buf_append(&q->sql, fragment, strlen(fragment));
+}
+
+void qb_free(struct qb *q)
+{
+    buf_free(&q->sql);
+}
+
+int qb_page(struct qb *q, struct req *rq, struct resp *rs, int limit, const char *cursor_col,
+            struct app_err *err)
+{
+    struct db_res *r = NULL;
+    json_t *items, *out;
+    int n;
+
+    if (db_query_p(rq->db, &r, err, q->sql.data, &q->ps) != 0)
+        return -1;
+    n = r->nrows > limit ? limit : r->nrows;
+    items = json_array();
+    for (int i = 0; i < n; i++)
+        json_array_append_new(items, json_from_row(r, i));
+    out = json_pack("{s:o}", "items", items);
+    if (r->nrows > limit) {
+        const char *cur = db_getn(r, limit - 1, cursor_col);
+        json_object_set_new(out, "next_cursor", json_string(cur ? cur : ""));
+    } else {
+        json_object_set_new(out, "next_cursor", json_null());
+    }
+    db_res_free(r);
+    resp_json(rs, 200, out);
+    return 0;
+}
+
+void like_escape(const char *in, char *out, size_t n)
+{
+    size_t j = 0;
+    for (const char *p = in; *p && j + 2 < n; p++) {
+        if (*p == '%' || *p == '_' || *p == '\\')
+            out[j++] = '\\';
+        out[j++] = *p;
+    }
+    out[j] = '\0';
+}

@@ -1,0 +1,126 @@
+/*
+ * router.c -- the table of every API route, and the matcher.
+ *
+ * The table is data, like Redis' command table: method, path pattern,
+ * handler, the roles that may call it and what the dispatcher must check
+ * first.  docs/api/openapi.yaml lists the same routes; a test compares them.
+ */
+#include "handlers.h"
+
+#include <string.h>
+
+#define ALL ROLE_ANY
+#define WH (ROLE_WAREHOUSE | ROLE_ADMIN)
+#define OFF (ROLE_TOWN_OFFICIAL | ROLE_ADMIN)
+#define ADM ROLE_ADMIN
+
+const struct route routes[] = {
+    {"GET", "/healthz", h_healthz, ALL, R_PUBLIC},
+    {"POST", "/api/v1/auth/login", h_login, ALL, R_PUBLIC | R_BODY | R_NO_IDEM},
+    {"POST", "/api/v1/auth/logout", h_logout, ALL, R_NO_IDEM},
+    {"GET", "/api/v1/auth/me", h_me, ALL, 0},
+
+    {"GET", "/api/v1/org-units", h_org_units_list, ALL, 0},
+    {"GET", "/api/v1/org-units/{id}", h_org_unit_get, ALL, 0},
+    {"GET", "/api/v1/items", h_items_list, ALL, 0},
+    {"POST", "/api/v1/items", h_item_create, ADM, R_BODY},
+    {"GET", "/api/v1/items/{id}", h_item_get, ALL, 0},
+    {"GET", "/api/v1/teams", h_teams_list, ALL, 0},
+
+    {"GET", "/api/v1/depots", h_depots_list, ALL, 0},
+    {"POST", "/api/v1/depots", h_depot_create, OFF, R_BODY},
+    {"GET", "/api/v1/depots/{id}", h_depot_get, ALL, 0},
+    {"POST", "/api/v1/depots/{id}/bins", h_bin_create, OFF | WH, R_BODY},
+    {"GET", "/api/v1/lots", h_lots_list, ALL, 0},
+    {"POST", "/api/v1/lots", h_lot_create, WH, R_BODY},
+    {"GET", "/api/v1/lots/{id}", h_lot_get, ALL, 0},
+    {"GET", "/api/v1/assets", h_assets_list, ALL, 0},
+    {"POST", "/api/v1/assets", h_asset_create, WH, R_BODY},
+    {"GET", "/api/v1/assets/{id}", h_asset_get, ALL, 0},
+
+    {"GET", "/api/v1/stock", h_stock_list, ALL, 0},
+    {"GET", "/api/v1/movements", h_movements_list, ALL, 0},
+    {"POST", "/api/v1/movements", h_movement_create, WH, R_BODY | R_IDEM_REQUIRED},
+    {"GET", "/api/v1/movements/{id}", h_movement_get, ALL, 0},
+    {"GET", "/api/v1/transfers", h_transfers_list, ALL, 0},
+    {"GET", "/api/v1/transfers/{id}", h_transfer_get, ALL, 0},
+    {"GET", "/api/v1/stocktakes", h_stocktakes_list, ALL, 0},
+    {"POST", "/api/v1/stocktakes", h_stocktake_create, WH, R_BODY},
+    {"POST", "/api/v1/stocktakes/{id}/recount", h_stocktake_recount, WH | ROLE_TOWN_OFFICIAL,
+     R_BODY},
+};
+const size_t nroutes = sizeof(routes) / sizeof(routes[0]);
+
+/* Split path into segments in place; returns the count or -1 if too many. */
+static int split(char *s, char **seg, int max)
+{
+    int n = 0;
+    if (*s == '/')
+        s++;
+    while (*s) {
+        if (n == max)
+            return -1;
+        seg[n++] = s;
+        char *slash = strchr(s, '/');
+        if (!slash)
+            break;
+        *slash = '\0';
+        s = slash + 1;
+        if (*s == '\0') /* trailing slash: an empty last segment never matches */
+            seg[n++] = s;
+    }
+    return n;
+}
+
+static int pattern_match(const char *pattern, char **seg, int nseg, const char **params,
+                         int *nparams)
+{
+    const char *p = pattern + 1;
+    int i = 0, np = 0;
+
+    while (*p) {
+        const char *end = strchr(p, '/');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (i >= nseg)
+            return 0;
+        if (p[0] == '{') {
+            if (seg[i][0] == '\0' || np >= REQ_MAX_PARAMS)
+                return 0;
+            params[np++] = seg[i];
+        } else if (strlen(seg[i]) != len || strncmp(seg[i], p, len) != 0) {
+            return 0;
+        }
+        i++;
+        p += len;
+        if (*p == '/')
+            p++;
+    }
+    if (i != nseg)
+        return 0;
+    *nparams = np;
+    return 1;
+}
+
+const struct route *router_match(const char *method, const char *path, char *scratch,
+                                 const char **params, int *nparams, int *status)
+{
+    char *seg[16];
+    int nseg, path_known = 0;
+
+    strcpy(scratch, path); /* the caller sized scratch for path */
+    nseg = split(scratch, seg, 16);
+    *status = 404;
+    if (nseg < 0)
+        return NULL;
+    for (size_t i = 0; i < nroutes; i++) {
+        if (!pattern_match(routes[i].pattern, seg, nseg, params, nparams))
+            continue;
+        if (strcmp(routes[i].method, method) == 0 ||
+            (strcmp(method, "HEAD") == 0 && strcmp(routes[i].method, "GET") == 0))
+            return &routes[i];
+        path_known = 1;
+    }
+    if (path_known)
+        *status = 405;
+    return NULL;
+}
