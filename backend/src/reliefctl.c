@@ -43,8 +43,8 @@ void ctl_progress(const char *what, long done, long total)
 
     if (isatty(STDERR_FILENO)) {
         int bar = pct / 4;
-        fprintf(stderr, "\r%-16s [%.*s%*s] %3d%%", what, bar,
-                "#########################", 25 - bar, "", pct);
+        fprintf(stderr, "\r%-16s [%.*s%*s] %3d%%", what, bar, "#########################", 25 - bar,
+                "", pct);
         if (done >= total)
             fprintf(stderr, "\n");
     } else if (pct / 10 != last_pct / 10 || done >= total) {

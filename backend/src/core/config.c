@@ -23,8 +23,14 @@ static const struct {
     size_t size; /* string capacity */
     int min, max;
 } keys[] = {
-#define S(k, f) {k, C_STR, offsetof(struct config, f), sizeof(((struct config *)0)->f), 0, 0}
-#define I(k, f, lo, hi) {k, C_INT, offsetof(struct config, f), 0, lo, hi}
+#define S(k, f)                                                                                    \
+    {                                                                                              \
+        k, C_STR, offsetof(struct config, f), sizeof(((struct config *)0)->f), 0, 0                \
+    }
+#define I(k, f, lo, hi)                                                                            \
+    {                                                                                              \
+        k, C_INT, offsetof(struct config, f), 0, lo, hi                                            \
+    }
     S("RELIEF_DB_HOST", db_host),
     I("RELIEF_DB_PORT", db_port, 1, 65535),
     S("RELIEF_DB_SOCKET", db_socket),

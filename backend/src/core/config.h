@@ -16,9 +16,9 @@
 struct config {
     char db_host[256];
     int db_port;
-    char db_socket[512];  /* preferred over host/port when set */
+    char db_socket[512]; /* preferred over host/port when set */
     char db_name[65];
-    char db_user[81];     /* the application account: no UPDATE/DELETE on the ledger */
+    char db_user[81]; /* the application account: no UPDATE/DELETE on the ledger */
     char db_password[129];
     char db_admin_user[81]; /* used by `reliefctl migrate` only (DDL, grants) */
     char db_admin_password[129];
@@ -28,19 +28,19 @@ struct config {
     char http_bind[64];
     int http_port;
     int http_threads;
-    int http_max_body;      /* bytes */
-    int http_conn_timeout;  /* seconds */
-    char public_base[256];  /* base URL printed into labels, e.g. http://127.0.0.1:8080 */
+    int http_max_body;     /* bytes */
+    int http_conn_timeout; /* seconds */
+    char public_base[256]; /* base URL printed into labels, e.g. http://127.0.0.1:8080 */
 
     char migrations_dir[512];
     char seed_dir[512];
     char webui_dir[512];
 
     int session_ttl_s;
-    int count_recount_pct;    /* a stocktake difference above this % asks for a recount */
-    int count_recount_abs;    /* ... or above this many base units */
+    int count_recount_pct; /* a stocktake difference above this % asks for a recount */
+    int count_recount_abs; /* ... or above this many base units */
     int log_level;
-    char source_path[512];    /* the settings file actually read, or "" */
+    char source_path[512]; /* the settings file actually read, or "" */
 };
 
 /* Defaults, then `path` (or the default lookup when NULL), then environment. */

@@ -11,10 +11,10 @@
 #define RELIEF_ERR_H
 
 struct app_err {
-    int http;        /* HTTP status to answer with (400, 404, 409, 500, ...) */
-    int retryable;   /* 1 when the whole transaction may be retried (deadlock) */
-    char code[48];   /* e.g. "insufficient_stock" */
-    char field[64];  /* offending input field, or "" */
+    int http;       /* HTTP status to answer with (400, 404, 409, 500, ...) */
+    int retryable;  /* 1 when the whole transaction may be retried (deadlock) */
+    char code[48];  /* e.g. "insufficient_stock" */
+    char field[64]; /* offending input field, or "" */
     char msg[256];
 };
 

@@ -21,7 +21,7 @@ int qty_from_double(double v, int integral, int64_t *out)
     r = nearbyint(scaled);
     /* JSON 0.1 arrives as 0.1000000000000000055..., so allow float noise
      * but nothing a person would call a different number. */
-    if (fabs(scaled - r) > 1e-6 * (fabs(scaled) > 1 ? fabs(scaled) : 1))
+    if (fabs(scaled - r) > fmax(fabs(scaled) * 1e-12, 1e-9))
         return -1;
     if (integral && ((int64_t)r) % QTY_SCALE != 0)
         return -1;

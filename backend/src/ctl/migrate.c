@@ -139,8 +139,8 @@ static int grant_app_user(struct db_conn *db, const struct config *cfg, struct a
         else if (!strcmp(t, "schema_migration"))
             privs = "SELECT";
         for (size_t h = 0; h < 2; h++) {
-            snprintf(sql, sizeof(sql), "GRANT %s ON `%s`.`%s` TO '%s'@'%s'", privs, cfg->db_name,
-                     t, cfg->db_user, hosts[h]);
+            snprintf(sql, sizeof(sql), "GRANT %s ON `%s`.`%s` TO '%s'@'%s'", privs, cfg->db_name, t,
+                     cfg->db_user, hosts[h]);
             if (db_script(db, sql, err) != 0) {
                 db_res_free(r);
                 return -1;
@@ -281,8 +281,9 @@ int ctl_db_drop(const struct config *cfg, int argc, char **argv)
     char sql[128];
 
     if (argc != 2 || strcmp(argv[1], "--yes") != 0) {
-        fprintf(stderr, "usage: reliefctl db-drop --yes\n"
-                        "Drops the whole database %s (tests and --reset only).\n",
+        fprintf(stderr,
+                "usage: reliefctl db-drop --yes\n"
+                "Drops the whole database %s (tests and --reset only).\n",
                 cfg->db_name);
         return CTL_USAGE;
     }

@@ -124,8 +124,9 @@ int ctl_verify_ledger(const struct config *cfg, int argc, char **argv)
         return CTL_NO_DB;
     }
     /* One consistent snapshot for every check. */
-    if (db_script(db, "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ;"
-                      " START TRANSACTION WITH CONSISTENT SNAPSHOT",
+    if (db_script(db,
+                  "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ;"
+                  " START TRANSACTION WITH CONSISTENT SNAPSHOT",
                   &err) != 0) {
         fprintf(stderr, "verify-ledger: %s\n", err.msg);
         db_close(db);

@@ -74,9 +74,8 @@ int auth_login(struct db_conn *db, const char *username, const char *password, i
 {
     /* A fixed hash to verify against when the user is unknown, so the answer
      * takes as long for a wrong name as for a wrong password. */
-    static const char dummy[] =
-        "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$"
-        "6o0Iw2sc2lvdQ7kQnRx2W3cjoQ1Jp7nRz9cD0B3F4qU";
+    static const char dummy[] = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$"
+                                "6o0Iw2sc2lvdQ7kQnRx2W3cjoQ1Jp7nRz9cD0B3F4qU";
     struct db_res *r = NULL;
     unsigned char raw[32];
     char hash[65], exp[20];
@@ -106,8 +105,8 @@ int auth_login(struct db_conn *db, const char *username, const char *password, i
     sha256_hex(token, 64, hash);
     datetime_sql(time(NULL) + ttl_s, exp);
     if (db_exec(db, err,
-                "INSERT INTO app_session (token_hash, user_id, expires_at) VALUES (?, ?, ?)",
-                "sls", hash, (long long)p->user_id, exp) != 0)
+                "INSERT INTO app_session (token_hash, user_id, expires_at) VALUES (?, ?, ?)", "sls",
+                hash, (long long)p->user_id, exp) != 0)
         return -1;
     snprintf(expires_at, 32, "%.10sT%sZ", exp, exp + 11);
     return 0;

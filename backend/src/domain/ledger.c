@@ -42,12 +42,13 @@ int ledger_post(struct db_conn *db, const struct principal *who, const struct le
                            "not enough stock in this bin for this lot (asked for %s)", want);
         }
     } else {
-        if (db_exec(db, err,
-                    "INSERT INTO stock (bin_id, lot_id, item_id, depot_id, qty) VALUES (?, ?, ?, ?, ?)"
-                    " ON DUPLICATE KEY UPDATE qty = qty + VALUES(qty),"
-                    " updated_at = UTC_TIMESTAMP(6)",
-                    "llllq", (long long)e->bin_id, (long long)e->lot_id, (long long)item_id,
-                    (long long)depot_id, e->qty) != 0)
+        if (db_exec(
+                db, err,
+                "INSERT INTO stock (bin_id, lot_id, item_id, depot_id, qty) VALUES (?, ?, ?, ?, ?)"
+                " ON DUPLICATE KEY UPDATE qty = qty + VALUES(qty),"
+                " updated_at = UTC_TIMESTAMP(6)",
+                "llllq", (long long)e->bin_id, (long long)e->lot_id, (long long)item_id,
+                (long long)depot_id, e->qty) != 0)
             return -1;
     }
     if (strcmp(e->kind, "count") == 0 &&

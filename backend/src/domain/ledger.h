@@ -21,15 +21,15 @@
 struct db_conn;
 
 struct ledger_entry {
-    const char *kind;      /* a movement.kind value */
+    const char *kind; /* a movement.kind value */
     int64_t bin_id;
     int64_t lot_id;
-    int64_t qty;           /* signed, milli units, never 0 */
-    time_t occurred_at;    /* 0: now */
+    int64_t qty;        /* signed, milli units, never 0 */
+    time_t occurred_at; /* 0: now */
     const char *reason;
     const char *reference;
     const char *recipient;
-    int64_t transfer_id;   /* 0: none */
+    int64_t transfer_id; /* 0: none */
     int64_t stocktake_id;
     int64_t reverses_id;
 };

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #define ORG_COLS                                                                                   \
-    "SELECT o.id, o.code, o.parent_id, o.kind, o.name_zh, o.name_en, o.population,"               \
+    "SELECT o.id, o.code, o.parent_id, o.kind, o.name_zh, o.name_en, o.population,"                \
     " o.reserve_persons, o.lat, o.lon, o.is_demo FROM org_unit o"
 
 int h_org_units_list(struct req *rq, struct resp *rs, struct app_err *err)
@@ -19,19 +19,18 @@ int h_org_units_list(struct req *rq, struct resp *rs, struct app_err *err)
     struct qb q;
     int limit, present, rc;
     int64_t cursor, parent;
-    const char *kind = req_query(rq, "kind"), *pref = req_query(rq, "parent");
+    const char *kind, *pref = req_query(rq, "parent");
 
-    if (q_page(rq, 1000, &limit, &cursor, err) != 0)
+    if (q_page(rq, 1000, &limit, &cursor, err) != 0 ||
+        q_enum(rq, "kind", "city|subdistrict|town|park|village|community", &kind, err) != 0)
         return -1;
     qb_init(&q, ORG_COLS " WHERE o.path LIKE CONCAT(?, '%') AND o.id > ?");
     dbp_str(&q.ps, rq->who.org_path);
     dbp_int(&q.ps, cursor);
     if (pref) {
-        if (resolve_ref(rq->db, pref, "SELECT id FROM org_unit WHERE code = ?", &parent, 400,
-                        "parent", err) != 0) {
+        if (resolve_filter(rq->db, pref, "SELECT id FROM org_unit WHERE code = ?", &parent,
+                           "parent", err) != 0) {
             qb_free(&q);
-            if (err->http == 400)
-                err_field(err, 400, "bad_query", "parent", "no org unit %s", pref);
             return -1;
         }
         qb_add(&q, " AND o.parent_id = ?");
@@ -54,8 +53,8 @@ int h_org_unit_get(struct req *rq, struct resp *rs, struct app_err *err)
     struct db_res *r = NULL;
     int64_t id;
 
-    if (resolve_ref(rq->db, rq->params[0], "SELECT id FROM org_unit WHERE code = ?", &id, 404,
-                    "id", err) != 0)
+    if (resolve_ref(rq->db, rq->params[0], "SELECT id FROM org_unit WHERE code = ?", &id, 404, "id",
+                    err) != 0)
         return -1;
     if (auth_check_org(rq->db, &rq->who, id, err) != 0)
         return -1;
@@ -71,7 +70,7 @@ int h_org_unit_get(struct req *rq, struct resp *rs, struct app_err *err)
 }
 
 #define ITEM_COLS                                                                                  \
-    "SELECT i.id, i.code, i.name_zh, i.name_en, i.category, i.gbt_class, i.unit, i.integral,"     \
+    "SELECT i.id, i.code, i.name_zh, i.name_en, i.category, i.gbt_class, i.unit, i.integral,"      \
     " i.tracking, i.shelf_life_months, i.inspection_interval_days, i.active FROM item i"
 
 int h_items_list(struct req *rq, struct resp *rs, struct app_err *err)
@@ -79,11 +78,11 @@ int h_items_list(struct req *rq, struct resp *rs, struct app_err *err)
     struct qb q;
     int limit, rc;
     int64_t cursor;
-    const char *cat = req_query(rq, "category"), *tr = req_query(rq, "tracking"),
-               *text = req_query(rq, "q");
+    const char *cat = req_query(rq, "category"), *tr, *text = req_query(rq, "q");
     char like[200];
 
-    if (q_page(rq, 500, &limit, &cursor, err) != 0)
+    if (q_page(rq, 500, &limit, &cursor, err) != 0 ||
+        q_enum(rq, "tracking", "bulk|lot|serial", &tr, err) != 0)
         return -1;
     qb_init(&q, ITEM_COLS " WHERE i.id > ?");
     dbp_int(&q.ps, cursor);
@@ -146,7 +145,7 @@ int h_item_get(struct req *rq, struct resp *rs, struct app_err *err)
 
 int h_item_create(struct req *rq, struct resp *rs, struct app_err *err)
 {
-    char code[33], name_zh[97], name_en[256], category[49] = "", unit[17], tracking[8];
+    char code[129], name_zh[385], name_en[1021], category[193] = "", unit[65], tracking[8];
     int64_t gbt = 0, shelf = 0, insp = 0;
     int integral = 1, has_gbt, has_shelf, has_insp, has_cat;
     const struct jfield spec[] = {
@@ -213,10 +212,10 @@ int h_teams_list(struct req *rq, struct resp *rs, struct app_err *err)
     dbp_str(&q.ps, rq->who.org_path);
     dbp_int(&q.ps, cursor);
     if (oref) {
-        if (resolve_ref(rq->db, oref, "SELECT id FROM org_unit WHERE code = ?", &org, 400,
-                        "org_unit", err) != 0) {
+        if (resolve_filter(rq->db, oref, "SELECT id FROM org_unit WHERE code = ?", &org, "org_unit",
+                           err) != 0) {
             qb_free(&q);
-            return err_field(err, 400, "bad_query", "org_unit", "no org unit %s", oref);
+            return -1;
         }
         qb_add(&q, " AND t.org_unit_id = ?");
         dbp_int(&q.ps, org);

@@ -11,8 +11,8 @@
 #include <string.h>
 
 #define DEPOT_COLS                                                                                 \
-    "SELECT d.id, d.code, d.org_unit_id, o.code AS org_unit_code, o.name_zh AS org_unit_name_zh," \
-    " d.team_id, d.kind, d.name_zh, d.name_en, d.address, d.lat, d.lon, d.is_demo"               \
+    "SELECT d.id, d.code, d.org_unit_id, o.code AS org_unit_code, o.name_zh AS org_unit_name_zh,"  \
+    " d.team_id, d.kind, d.name_zh, d.name_en, d.address, d.lat, d.lon, d.is_demo"                 \
     " FROM depot d JOIN org_unit o ON o.id = d.org_unit_id"
 
 static void id_text(int64_t id, char out[24])
@@ -25,18 +25,19 @@ int h_depots_list(struct req *rq, struct resp *rs, struct app_err *err)
     struct qb q;
     int limit, rc;
     int64_t cursor, org;
-    const char *oref = req_query(rq, "org_unit"), *kind = req_query(rq, "kind");
+    const char *oref = req_query(rq, "org_unit"), *kind;
 
-    if (q_page(rq, 500, &limit, &cursor, err) != 0)
+    if (q_page(rq, 500, &limit, &cursor, err) != 0 ||
+        q_enum(rq, "kind", "city|town|team|village", &kind, err) != 0)
         return -1;
     qb_init(&q, DEPOT_COLS " WHERE o.path LIKE CONCAT(?, '%') AND d.id > ?");
     dbp_str(&q.ps, rq->who.org_path);
     dbp_int(&q.ps, cursor);
     if (oref) {
-        if (resolve_ref(rq->db, oref, "SELECT id FROM org_unit WHERE code = ?", &org, 400,
-                        "org_unit", err) != 0) {
+        if (resolve_filter(rq->db, oref, "SELECT id FROM org_unit WHERE code = ?", &org, "org_unit",
+                           err) != 0) {
             qb_free(&q);
-            return err_field(err, 400, "bad_query", "org_unit", "no org unit %s", oref);
+            return -1;
         }
         qb_add(&q, " AND d.org_unit_id = ?");
         dbp_int(&q.ps, org);
@@ -52,8 +53,7 @@ int h_depots_list(struct req *rq, struct resp *rs, struct app_err *err)
     return rc;
 }
 
-static int depot_reply(struct req *rq, struct resp *rs, int64_t id, int status,
-                       struct app_err *err)
+static int depot_reply(struct req *rq, struct resp *rs, int64_t id, int status, struct app_err *err)
 {
     struct db_res *r = NULL;
     json_t *o;
@@ -103,7 +103,7 @@ static int check_latlon(double lat, int has_lat, double lon, int has_lon, struct
 
 int h_depot_create(struct req *rq, struct resp *rs, struct app_err *err)
 {
-    char code[49], kind[8], name_zh[97], name_en[161], address[256];
+    char code[193], kind[8], name_zh[385], name_en[641], address[1021];
     int64_t org = 0, team = 0;
     double lat = 0, lon = 0;
     int has_team, has_addr, has_lat, has_lon;
@@ -141,9 +141,10 @@ int h_depot_create(struct req *rq, struct resp *rs, struct app_err *err)
     if (db_exec(rq->db, err,
                 "INSERT INTO depot (code, org_unit_id, team_id, kind, name_zh, name_en, address,"
                 " lat, lon) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                "slLsssss" "s", code, (long long)org, has_team ? &tid : NULL, kind, name_zh,
-                name_en, has_addr ? address : NULL, has_lat ? latt : NULL,
-                has_lon ? lont : NULL) != 0) {
+                "slLsssss"
+                "s",
+                code, (long long)org, has_team ? &tid : NULL, kind, name_zh, name_en,
+                has_addr ? address : NULL, has_lat ? latt : NULL, has_lon ? lont : NULL) != 0) {
         if (err->http == 409)
             err_field(err, 409, "conflict", "code", "a depot with code %s exists", code);
         else if (err->http == 422)
@@ -159,7 +160,7 @@ int h_depot_create(struct req *rq, struct resp *rs, struct app_err *err)
 
 int h_bin_create(struct req *rq, struct resp *rs, struct app_err *err)
 {
-    char code[33], name[97], sid[24];
+    char code[129], name[385], sid[24];
     int has_name;
     int64_t depot;
     const struct jfield spec[] = {
@@ -168,8 +169,8 @@ int h_bin_create(struct req *rq, struct resp *rs, struct app_err *err)
     };
     struct db_res *r = NULL;
 
-    if (resolve_ref(rq->db, rq->params[0], "SELECT id FROM depot WHERE code = ?", &depot, 404,
-                    "id", err) != 0)
+    if (resolve_ref(rq->db, rq->params[0], "SELECT id FROM depot WHERE code = ?", &depot, 404, "id",
+                    err) != 0)
         return -1;
     if (json_read(rq->body, spec, 2, err) != 0)
         return -1;
@@ -200,8 +201,8 @@ int h_bin_create(struct req *rq, struct resp *rs, struct app_err *err)
  * lot (GET /stock) is what the org-unit scope limits. */
 
 #define LOT_COLS                                                                                   \
-    "SELECT l.id, l.item_id, i.code AS item_code, i.name_zh AS item_name_zh, l.lot_no,"          \
-    " l.production_date, l.expiry_date, l.supplier, l.unit_cost, l.quarantined, l.created_at"     \
+    "SELECT l.id, l.item_id, i.code AS item_code, i.name_zh AS item_name_zh, l.lot_no,"            \
+    " l.production_date, l.expiry_date, l.supplier, l.unit_cost, l.quarantined, l.created_at"      \
     " FROM lot l JOIN item i ON i.id = l.item_id"
 
 int h_lots_list(struct req *rq, struct resp *rs, struct app_err *err)
@@ -219,10 +220,10 @@ int h_lots_list(struct req *rq, struct resp *rs, struct app_err *err)
     qb_init(&q, LOT_COLS " WHERE l.id > ?");
     dbp_int(&q.ps, cursor);
     if (iref) {
-        if (resolve_ref(rq->db, iref, "SELECT id FROM item WHERE code = ?", &item, 400, "item",
-                        err) != 0) {
+        if (resolve_filter(rq->db, iref, "SELECT id FROM item WHERE code = ?", &item, "item",
+                           err) != 0) {
             qb_free(&q);
-            return err_field(err, 400, "bad_query", "item", "no item %s", iref);
+            return -1;
         }
         qb_add(&q, " AND l.item_id = ?");
         dbp_int(&q.ps, item);
@@ -269,7 +270,7 @@ int h_lot_get(struct req *rq, struct resp *rs, struct app_err *err)
 int lot_find_or_create(struct db_conn *db, int64_t item_id, json_t *lot, int64_t *lot_id,
                        const char *field, struct app_err *err)
 {
-    char lot_no[65], prod[11], exp[11], supplier[129];
+    char lot_no[257], prod[11], exp[11], supplier[513];
     double cost = 0;
     int has_prod, has_exp, has_sup, has_cost;
     const struct jfield spec[] = {
@@ -301,13 +302,14 @@ int lot_find_or_create(struct db_conn *db, int64_t item_id, json_t *lot, int64_t
                 "INSERT INTO lot (item_id, lot_no, production_date, expiry_date, supplier,"
                 " unit_cost) VALUES (?, ?, ?, ?, ?, ?)"
                 " ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id)",
-                "lsssss", (long long)item_id, lot_no, has_prod ? prod : NULL,
-                has_exp ? exp : NULL, has_sup ? supplier : NULL, has_cost ? costt : NULL) != 0)
+                "lsssss", (long long)item_id, lot_no, has_prod ? prod : NULL, has_exp ? exp : NULL,
+                has_sup ? supplier : NULL, has_cost ? costt : NULL) != 0)
         return -1;
     *lot_id = (int64_t)db_insert_id(db);
-    if (db_query(db, &r, err,
-                 "SELECT IFNULL(production_date, ''), IFNULL(expiry_date, '') FROM lot WHERE id = ?",
-                 "l", (long long)*lot_id) != 0)
+    if (db_query(
+            db, &r, err,
+            "SELECT IFNULL(production_date, ''), IFNULL(expiry_date, '') FROM lot WHERE id = ?",
+            "l", (long long)*lot_id) != 0)
         return -1;
     int same = r->nrows == 1 && (!has_prod || strcmp(db_get(r, 0, 0), prod) == 0) &&
                (!has_exp || strcmp(db_get(r, 0, 1), exp) == 0);
@@ -331,8 +333,8 @@ int h_lot_create(struct req *rq, struct resp *rs, struct app_err *err)
     if (!json_is_integer(item_v) || json_integer_value(item_v) <= 0)
         return err_field(err, 400, "bad_type", "item_id", "item_id must be a positive integer");
     item = json_integer_value(item_v);
-    if (db_query_int(rq->db, &id, err, "SELECT id FROM item WHERE id = ?", "l",
-                     (long long)item) != 0)
+    if (db_query_int(rq->db, &id, err, "SELECT id FROM item WHERE id = ?", "l", (long long)item) !=
+        0)
         return err_field(err, 422, "unknown_reference", "item_id", "no such item");
     copy = json_deep_copy(rq->body);
     json_object_del(copy, "item_id");
@@ -349,10 +351,10 @@ int h_lot_create(struct req *rq, struct resp *rs, struct app_err *err)
 /* ---------------------------------------------------------------- assets */
 
 #define ASSET_COLS                                                                                 \
-    "SELECT a.id, a.item_id, i.code AS item_code, i.name_zh AS item_name_zh, a.serial_no,"       \
-    " a.lot_id, a.depot_id, d.code AS depot_code, a.bin_id, a.team_id, a.status,"                 \
-    " a.commissioned_on, a.inspection_due, a.maintenance_due, a.is_demo FROM asset a"             \
-    " JOIN item i ON i.id = a.item_id JOIN depot d ON d.id = a.depot_id"                          \
+    "SELECT a.id, a.item_id, i.code AS item_code, i.name_zh AS item_name_zh, a.serial_no,"         \
+    " a.lot_id, a.depot_id, d.code AS depot_code, a.bin_id, a.team_id, a.status,"                  \
+    " a.commissioned_on, a.inspection_due, a.maintenance_due, a.is_demo FROM asset a"              \
+    " JOIN item i ON i.id = a.item_id JOIN depot d ON d.id = a.depot_id"                           \
     " JOIN org_unit o ON o.id = d.org_unit_id"
 
 int h_assets_list(struct req *rq, struct resp *rs, struct app_err *err)
@@ -360,11 +362,12 @@ int h_assets_list(struct req *rq, struct resp *rs, struct app_err *err)
     struct qb q;
     int limit, rc, has_depot, has_team;
     int64_t cursor, depot, team, item;
-    const char *iref = req_query(rq, "item"), *status = req_query(rq, "status");
+    const char *iref = req_query(rq, "item"), *status;
 
     if (q_page(rq, 500, &limit, &cursor, err) != 0 ||
         q_int(rq, "depot", &depot, &has_depot, err) != 0 ||
-        q_int(rq, "team", &team, &has_team, err) != 0)
+        q_int(rq, "team", &team, &has_team, err) != 0 ||
+        q_enum(rq, "status", "in_service|under_repair|lost|retired", &status, err) != 0)
         return -1;
     qb_init(&q, ASSET_COLS " WHERE o.path LIKE CONCAT(?, '%') AND a.id > ?");
     dbp_str(&q.ps, rq->who.org_path);
@@ -378,10 +381,10 @@ int h_assets_list(struct req *rq, struct resp *rs, struct app_err *err)
         dbp_int(&q.ps, team);
     }
     if (iref) {
-        if (resolve_ref(rq->db, iref, "SELECT id FROM item WHERE code = ?", &item, 400, "item",
-                        err) != 0) {
+        if (resolve_filter(rq->db, iref, "SELECT id FROM item WHERE code = ?", &item, "item",
+                           err) != 0) {
             qb_free(&q);
-            return err_field(err, 400, "bad_query", "item", "no item %s", iref);
+            return -1;
         }
         qb_add(&q, " AND a.item_id = ?");
         dbp_int(&q.ps, item);
@@ -397,8 +400,7 @@ int h_assets_list(struct req *rq, struct resp *rs, struct app_err *err)
     return rc;
 }
 
-static int asset_reply(struct req *rq, struct resp *rs, int64_t id, int status,
-                       struct app_err *err)
+static int asset_reply(struct req *rq, struct resp *rs, int64_t id, int status, struct app_err *err)
 {
     struct db_res *r = NULL;
     if (db_query(rq->db, &r, err, ASSET_COLS " WHERE a.id = ?", "l", (long long)id) != 0)
@@ -427,7 +429,7 @@ int h_asset_get(struct req *rq, struct resp *rs, struct app_err *err)
 
 int h_asset_create(struct req *rq, struct resp *rs, struct app_err *err)
 {
-    char serial[65], comm[11], insp[11], maint[11], tracking[8] = "", sid[24];
+    char serial[257], comm[11], insp[11], maint[11], tracking[8] = "", sid[24];
     int64_t item = 0, depot = 0, bin = 0, team = 0, lot = 0, v;
     int has_bin, has_team, has_lot, has_comm, has_insp, has_maint;
     const struct jfield spec[] = {
@@ -448,8 +450,8 @@ int h_asset_create(struct req *rq, struct resp *rs, struct app_err *err)
         return -1;
     if (!serial[0])
         return err_field(err, 400, "bad_value", "serial_no", "serial_no must not be empty");
-    if (db_query(rq->db, &r, err, "SELECT tracking FROM item WHERE id = ?", "l",
-                 (long long)item) != 0)
+    if (db_query(rq->db, &r, err, "SELECT tracking FROM item WHERE id = ?", "l", (long long)item) !=
+        0)
         return -1;
     if (r->nrows)
         str_copy(tracking, sizeof(tracking), db_get(r, 0, 0));
@@ -468,6 +470,16 @@ int h_asset_create(struct req *rq, struct resp *rs, struct app_err *err)
                                  (long long)bin) != 0 ||
                     v != depot))
         return err_field(err, 422, "unknown_reference", "bin_id", "no such bin in that depot");
+    if (has_lot && (db_query_int(rq->db, &v, err, "SELECT item_id FROM lot WHERE id = ?", "l",
+                                 (long long)lot) != 0 ||
+                    v != item))
+        return err_field(err, 422, "unknown_reference", "lot_id", "no such lot of this item");
+    if (has_team && (db_query_int(rq->db, &v, err, "SELECT org_unit_id FROM team WHERE id = ?", "l",
+                                  (long long)team) != 0 ||
+                     auth_check_org(rq->db, &rq->who, v, err) != 0))
+        return err_field(err, err->http == 403 ? 403 : 422,
+                         err->http == 403 ? "forbidden" : "unknown_reference", "team_id",
+                         "no such team in your org unit");
     b = bin;
     t = team;
     l = lot;
@@ -479,8 +491,7 @@ int h_asset_create(struct req *rq, struct resp *rs, struct app_err *err)
                 has_bin ? &b : NULL, has_team ? &t : NULL, has_comm ? comm : NULL,
                 has_insp ? insp : NULL, has_maint ? maint : NULL) != 0) {
         if (err->http == 409)
-            err_field(err, 409, "conflict", "serial_no", "this item has serial %s already",
-                      serial);
+            err_field(err, 409, "conflict", "serial_no", "this item has serial %s already", serial);
         else if (err->http == 422)
             err_set(err, 422, "unknown_reference", "team_id or lot_id refers to nothing");
         return -1;

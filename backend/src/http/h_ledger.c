@@ -42,8 +42,7 @@ static int load_item(struct db_conn *db, int64_t item_id, const char *field, str
         return -1;
     if (r->nrows == 0) {
         db_res_free(r);
-        return err_field(err, 422, "unknown_reference", field, "no item %lld",
-                         (long long)item_id);
+        return err_field(err, 422, "unknown_reference", field, "no item %lld", (long long)item_id);
     }
     li->item_id = item_id;
     li->integral = (int)db_get_int(r, 0, 0);
@@ -67,13 +66,13 @@ static int load_lot(struct db_conn *db, int64_t lot_id, const char *field, struc
 /* ---------------------------------------------------------------- stock */
 
 #define STOCK_COLS                                                                                 \
-    "SELECT s.bin_id, b.code AS bin_code, s.depot_id, d.code AS depot_code, d.org_unit_id,"       \
-    " o.code AS org_unit_code, s.lot_id, l.lot_no, l.production_date, l.expiry_date,"             \
-    " l.quarantined, s.item_id, i.code AS item_code, i.name_zh AS item_name_zh,"                  \
-    " i.name_en AS item_name_en, i.unit, s.qty, s.last_count_at, s.updated_at,"                   \
-    " CAST(s.bin_id AS UNSIGNED) * 4294967296 + s.lot_id AS row_key"                              \
-    " FROM stock s JOIN bin b ON b.id = s.bin_id JOIN depot d ON d.id = s.depot_id"              \
-    " JOIN org_unit o ON o.id = d.org_unit_id JOIN lot l ON l.id = s.lot_id"                      \
+    "SELECT s.bin_id, b.code AS bin_code, s.depot_id, d.code AS depot_code, d.org_unit_id,"        \
+    " o.code AS org_unit_code, s.lot_id, l.lot_no, l.production_date, l.expiry_date,"              \
+    " l.quarantined, s.item_id, i.code AS item_code, i.name_zh AS item_name_zh,"                   \
+    " i.name_en AS item_name_en, i.unit, s.qty, s.last_count_at, s.updated_at,"                    \
+    " CAST(s.bin_id AS UNSIGNED) * 4294967296 + s.lot_id AS row_key"                               \
+    " FROM stock s JOIN bin b ON b.id = s.bin_id JOIN depot d ON d.id = s.depot_id"                \
+    " JOIN org_unit o ON o.id = d.org_unit_id JOIN lot l ON l.id = s.lot_id"                       \
     " JOIN item i ON i.id = s.item_id"
 
 int h_stock_list(struct req *rq, struct resp *rs, struct app_err *err)
@@ -99,22 +98,22 @@ int h_stock_list(struct req *rq, struct resp *rs, struct app_err *err)
     dbp_int(&q.ps, cursor >> 32);
     dbp_int(&q.ps, cursor & 0xffffffff);
     if (dref) {
-        if (resolve_ref(rq->db, dref, "SELECT id FROM depot WHERE code = ?", &depot, 400, "depot",
-                        err) != 0)
+        if (resolve_filter(rq->db, dref, "SELECT id FROM depot WHERE code = ?", &depot, "depot",
+                           err) != 0)
             goto bad_ref;
         qb_add(&q, " AND s.depot_id = ?");
         dbp_int(&q.ps, depot);
     }
     if (iref) {
-        if (resolve_ref(rq->db, iref, "SELECT id FROM item WHERE code = ?", &item, 400, "item",
-                        err) != 0)
+        if (resolve_filter(rq->db, iref, "SELECT id FROM item WHERE code = ?", &item, "item",
+                           err) != 0)
             goto bad_ref;
         qb_add(&q, " AND s.item_id = ?");
         dbp_int(&q.ps, item);
     }
     if (oref) {
-        if (resolve_ref(rq->db, oref, "SELECT id FROM org_unit WHERE code = ?", &org, 400,
-                        "org_unit", err) != 0)
+        if (resolve_filter(rq->db, oref, "SELECT id FROM org_unit WHERE code = ?", &org, "org_unit",
+                           err) != 0)
             goto bad_ref;
         qb_add(&q, " AND o.path LIKE CONCAT((SELECT path FROM org_unit WHERE id = ?), '%')");
         dbp_int(&q.ps, org);
@@ -159,21 +158,19 @@ int h_stock_list(struct req *rq, struct resp *rs, struct app_err *err)
     return rc;
 bad_ref:
     qb_free(&q);
-    if (err->http < 500)
-        err_set(err, 400, "bad_query", "%s", err->msg);
     return -1;
 }
 
 /* ---------------------------------------------------------------- movements */
 
 #define MOVE_COLS                                                                                  \
-    "SELECT m.id, m.kind, m.bin_id, b.code AS bin_code, m.depot_id, d.code AS depot_code,"        \
-    " m.lot_id, l.lot_no, l.expiry_date, m.item_id, i.code AS item_code,"                         \
-    " i.name_zh AS item_name_zh, i.unit, m.qty, m.balance_after, m.occurred_at, m.recorded_at,"   \
-    " m.user_id, u.username, m.reason, m.reference, m.recipient, m.transfer_id, m.stocktake_id,"  \
-    " m.reverses_id FROM movement m JOIN bin b ON b.id = m.bin_id"                                \
-    " JOIN depot d ON d.id = m.depot_id JOIN org_unit o ON o.id = d.org_unit_id"                  \
-    " JOIN lot l ON l.id = m.lot_id JOIN item i ON i.id = m.item_id"                              \
+    "SELECT m.id, m.kind, m.bin_id, b.code AS bin_code, m.depot_id, d.code AS depot_code,"         \
+    " m.lot_id, l.lot_no, l.expiry_date, m.item_id, i.code AS item_code,"                          \
+    " i.name_zh AS item_name_zh, i.unit, m.qty, m.balance_after, m.occurred_at, m.recorded_at,"    \
+    " m.user_id, u.username, m.reason, m.reference, m.recipient, m.transfer_id, m.stocktake_id,"   \
+    " m.reverses_id FROM movement m JOIN bin b ON b.id = m.bin_id"                                 \
+    " JOIN depot d ON d.id = m.depot_id JOIN org_unit o ON o.id = d.org_unit_id"                   \
+    " JOIN lot l ON l.id = m.lot_id JOIN item i ON i.id = m.item_id"                               \
     " JOIN app_user u ON u.id = m.user_id"
 
 static json_t *movement_json(struct db_conn *db, int64_t id, struct app_err *err)
@@ -199,10 +196,12 @@ int h_movements_list(struct req *rq, struct resp *rs, struct app_err *err)
     int has_bin, has_lot, has_from, has_to, has_tr;
     int64_t cursor, depot, bin, item, lot, tr;
     char from[11], to[11];
-    const char *dref = req_query(rq, "depot"), *iref = req_query(rq, "item"),
-               *kind = req_query(rq, "kind");
+    const char *dref = req_query(rq, "depot"), *iref = req_query(rq, "item"), *kind;
 
     if (q_page(rq, csv ? 100000 : 500, &limit, &cursor, err) != 0 ||
+        q_enum(rq, "kind",
+               "receive|issue|transfer_out|transfer_in|adjust|count|dispose|return|reversal", &kind,
+               err) != 0 ||
         q_int(rq, "bin", &bin, &has_bin, err) != 0 || q_int(rq, "lot", &lot, &has_lot, err) != 0 ||
         q_int(rq, "transfer", &tr, &has_tr, err) != 0 ||
         q_date(rq, "from", from, &has_from, err) != 0 || q_date(rq, "to", to, &has_to, err) != 0)
@@ -214,15 +213,15 @@ int h_movements_list(struct req *rq, struct resp *rs, struct app_err *err)
         dbp_int(&q.ps, cursor);
     }
     if (dref) {
-        if (resolve_ref(rq->db, dref, "SELECT id FROM depot WHERE code = ?", &depot, 400, "depot",
-                        err) != 0)
+        if (resolve_filter(rq->db, dref, "SELECT id FROM depot WHERE code = ?", &depot, "depot",
+                           err) != 0)
             goto bad_ref;
         qb_add(&q, " AND m.depot_id = ?");
         dbp_int(&q.ps, depot);
     }
     if (iref) {
-        if (resolve_ref(rq->db, iref, "SELECT id FROM item WHERE code = ?", &item, 400, "item",
-                        err) != 0)
+        if (resolve_filter(rq->db, iref, "SELECT id FROM item WHERE code = ?", &item, "item",
+                           err) != 0)
             goto bad_ref;
         qb_add(&q, " AND m.item_id = ?");
         dbp_int(&q.ps, item);
@@ -273,8 +272,6 @@ int h_movements_list(struct req *rq, struct resp *rs, struct app_err *err)
     return rc;
 bad_ref:
     qb_free(&q);
-    if (err->http < 500)
-        err_set(err, 400, "bad_query", "%s", err->msg);
     return -1;
 }
 
@@ -298,12 +295,12 @@ int h_movement_get(struct req *rq, struct resp *rs, struct app_err *err)
 /* ---------------------------------------------------------------- transfers */
 
 #define TRANSFER_COLS                                                                              \
-    "SELECT t.id, t.status, t.lot_id, l.lot_no, t.item_id, i.code AS item_code,"                  \
-    " t.from_bin_id, t.from_depot_id, fd.code AS from_depot_code, t.to_depot_id,"                 \
-    " td.code AS to_depot_code, t.qty_shipped, t.qty_received, t.qty_lost,"                       \
-    " t.qty_shipped - t.qty_received - t.qty_lost AS qty_in_transit, t.created_by, t.created_at"  \
-    " FROM transfer t JOIN lot l ON l.id = t.lot_id JOIN item i ON i.id = t.item_id"              \
-    " JOIN depot fd ON fd.id = t.from_depot_id JOIN depot td ON td.id = t.to_depot_id"            \
+    "SELECT t.id, t.status, t.lot_id, l.lot_no, t.item_id, i.code AS item_code,"                   \
+    " t.from_bin_id, t.from_depot_id, fd.code AS from_depot_code, t.to_depot_id,"                  \
+    " td.code AS to_depot_code, t.qty_shipped, t.qty_received, t.qty_lost,"                        \
+    " t.qty_shipped - t.qty_received - t.qty_lost AS qty_in_transit, t.created_by, t.created_at"   \
+    " FROM transfer t JOIN lot l ON l.id = t.lot_id JOIN item i ON i.id = t.item_id"               \
+    " JOIN depot fd ON fd.id = t.from_depot_id JOIN depot td ON td.id = t.to_depot_id"             \
     " JOIN org_unit fo ON fo.id = fd.org_unit_id JOIN org_unit tdo ON tdo.id = td.org_unit_id"
 
 static json_t *transfer_json(struct db_conn *db, int64_t id, struct app_err *err)
@@ -327,9 +324,10 @@ int h_transfers_list(struct req *rq, struct resp *rs, struct app_err *err)
     struct qb q;
     int limit, rc;
     int64_t cursor;
-    const char *status = req_query(rq, "status");
+    const char *status;
 
-    if (q_page(rq, 500, &limit, &cursor, err) != 0)
+    if (q_page(rq, 500, &limit, &cursor, err) != 0 ||
+        q_enum(rq, "status", "in_transit|received|closed", &status, err) != 0)
         return -1;
     qb_init(&q, TRANSFER_COLS " WHERE (fo.path LIKE CONCAT(?, '%') OR tdo.path LIKE CONCAT(?, '%'))"
                               " AND t.id > ?");
@@ -352,11 +350,12 @@ static int check_transfer_scope(struct req *rq, int64_t id, struct app_err *err)
 {
     struct db_res *r = NULL;
     int in;
-    if (db_query(rq->db, &r, err,
-                 "SELECT fo.path, tdo.path FROM transfer t JOIN depot fd ON fd.id = t.from_depot_id"
-                 " JOIN depot td ON td.id = t.to_depot_id JOIN org_unit fo ON fo.id = fd.org_unit_id"
-                 " JOIN org_unit tdo ON tdo.id = td.org_unit_id WHERE t.id = ?",
-                 "l", (long long)id) != 0)
+    if (db_query(
+            rq->db, &r, err,
+            "SELECT fo.path, tdo.path FROM transfer t JOIN depot fd ON fd.id = t.from_depot_id"
+            " JOIN depot td ON td.id = t.to_depot_id JOIN org_unit fo ON fo.id = fd.org_unit_id"
+            " JOIN org_unit tdo ON tdo.id = td.org_unit_id WHERE t.id = ?",
+            "l", (long long)id) != 0)
         return -1;
     if (r->nrows == 0) {
         db_res_free(r);
@@ -383,11 +382,10 @@ int h_transfer_get(struct req *rq, struct resp *rs, struct app_err *err)
 
 struct mv_in {
     char kind[20];
-    int64_t bin_id, item_id, lot_id, from_bin_id, to_depot_id, transfer_id, to_bin_id,
-        movement_id;
+    int64_t bin_id, item_id, lot_id, from_bin_id, to_depot_id, transfer_id, to_bin_id, movement_id;
     json_t *lot;
     double qty;
-    char reason[256], reference[129], recipient[129];
+    char reason[1021], reference[513], recipient[513];
     time_t occurred_at;
     int has_lot_id, has_lot, has_reason, has_reference, has_recipient, has_occurred;
 };
@@ -571,8 +569,8 @@ static int mv_transfer(struct req *rq, struct mv_in *in, int64_t *mid, int64_t *
     if (db_exec(rq->db, err,
                 "INSERT INTO transfer (lot_id, item_id, from_bin_id, from_depot_id, to_depot_id,"
                 " qty_shipped, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                "lllllql", (long long)in->lot_id, (long long)li.item_id,
-                (long long)in->from_bin_id, (long long)from_depot, (long long)in->to_depot_id, qty,
+                "lllllql", (long long)in->lot_id, (long long)li.item_id, (long long)in->from_bin_id,
+                (long long)from_depot, (long long)in->to_depot_id, qty,
                 (long long)rq->who.user_id) != 0)
         return -1;
     *tid = (int64_t)db_insert_id(rq->db);
@@ -672,8 +670,8 @@ static int mv_reversal(struct req *rq, struct mv_in *in, int64_t *mid, struct ap
     if (db_query_int(rq->db, &v, err, "SELECT id FROM movement WHERE reverses_id = ?", "l",
                      (long long)in->movement_id) == 0)
         return err_field(err, 409, "already_reversed", "movement_id",
-                         "movement %lld was reversed by movement %lld",
-                         (long long)in->movement_id, (long long)v);
+                         "movement %lld was reversed by movement %lld", (long long)in->movement_id,
+                         (long long)v);
     if (err->http != 404)
         return -1;
     e.kind = "reversal";
@@ -729,9 +727,9 @@ int h_movement_create(struct req *rq, struct resp *rs, struct app_err *err)
 /* ---------------------------------------------------------------- stocktakes */
 
 #define STOCKTAKE_COLS                                                                             \
-    "SELECT st.id, st.status, st.bin_id, b.code AS bin_code, st.lot_id, l.lot_no, st.depot_id,"   \
-    " d.code AS depot_code, st.first_user_id, st.first_at, st.second_user_id, st.second_at"       \
-    " FROM stocktake st JOIN bin b ON b.id = st.bin_id JOIN lot l ON l.id = st.lot_id"            \
+    "SELECT st.id, st.status, st.bin_id, b.code AS bin_code, st.lot_id, l.lot_no, st.depot_id,"    \
+    " d.code AS depot_code, st.first_user_id, st.first_at, st.second_user_id, st.second_at"        \
+    " FROM stocktake st JOIN bin b ON b.id = st.bin_id JOIN lot l ON l.id = st.lot_id"             \
     " JOIN depot d ON d.id = st.depot_id JOIN org_unit o ON o.id = d.org_unit_id"
 
 int h_stocktakes_list(struct req *rq, struct resp *rs, struct app_err *err)
@@ -739,9 +737,10 @@ int h_stocktakes_list(struct req *rq, struct resp *rs, struct app_err *err)
     struct qb q;
     int limit, rc;
     int64_t cursor;
-    const char *status = req_query(rq, "status");
+    const char *status;
 
-    if (q_page(rq, 500, &limit, &cursor, err) != 0)
+    if (q_page(rq, 500, &limit, &cursor, err) != 0 ||
+        q_enum(rq, "status", "recount_required|posted|cancelled", &status, err) != 0)
         return -1;
     qb_init(&q, STOCKTAKE_COLS " WHERE o.path LIKE CONCAT(?, '%') AND st.id > ?");
     dbp_str(&q.ps, rq->who.org_path);
@@ -791,8 +790,8 @@ static int post_count(struct req *rq, int64_t st_id, int64_t bin, int64_t lot, i
     return ledger_post(rq->db, &rq->who, &e, mid, NULL, err);
 }
 
-static int stocktake_reply(struct req *rq, struct resp *rs, int status, int64_t st_id,
-                           int64_t mid, struct app_err *err)
+static int stocktake_reply(struct req *rq, struct resp *rs, int status, int64_t st_id, int64_t mid,
+                           struct app_err *err)
 {
     struct db_res *r = NULL;
     json_t *out, *mv = NULL;
@@ -830,6 +829,10 @@ int h_stocktake_create(struct req *rq, struct resp *rs, struct app_err *err)
                          li.integral ? "counted_qty must be a whole number >= 0"
                                      : "counted_qty must be >= 0 with at most 3 decimals");
     if (auth_check_depot(rq->db, &rq->who, depot, err) != 0)
+        return -1;
+    /* The bin row lock orders two first counts even where no stock row exists yet. */
+    if (db_query_int(rq->db, &open, err, "SELECT id FROM bin WHERE id = ? FOR UPDATE", "l",
+                     (long long)bin) != 0)
         return -1;
     if (locked_balance(rq->db, bin, lot, &expected, err) != 0)
         return -1;
@@ -895,8 +898,8 @@ int h_stocktake_recount(struct req *rq, struct resp *rs, struct app_err *err)
     if (load_lot(rq->db, lot, "lot_id", &li, err) != 0)
         return -1;
     if (qty_from_double(cq, li.integral, &counted) != 0 || counted < 0)
-        return err_field(err, 400, "bad_quantity", "counted_qty",
-                         "counted_qty must be >= 0%s", li.integral ? " and whole" : "");
+        return err_field(err, 400, "bad_quantity", "counted_qty", "counted_qty must be >= 0%s",
+                         li.integral ? " and whole" : "");
     if (locked_balance(rq->db, bin, lot, &expected, err) != 0)
         return -1;
     if (db_exec(rq->db, err,
@@ -908,8 +911,8 @@ int h_stocktake_recount(struct req *rq, struct resp *rs, struct app_err *err)
         return -1;
     snprintf(sid, sizeof(sid), "%lld", (long long)id);
     snprintf(detail, sizeof(detail), "{\"first_user_id\":%lld}", (long long)first_user);
-    if (audit_append(rq->db, rq->who.user_id, "stocktake.recount", "stocktake", sid, detail,
-                     err) != 0)
+    if (audit_append(rq->db, rq->who.user_id, "stocktake.recount", "stocktake", sid, detail, err) !=
+        0)
         return -1;
     return stocktake_reply(rq, rs, 201, id, mid, err);
 }

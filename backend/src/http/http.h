@@ -34,11 +34,11 @@ struct req {
     const char *path;
     const char *params[REQ_MAX_PARAMS]; /* {name} segments of the route, in order */
     int nparams;
-    json_t *body;              /* borrowed: the parsed JSON object, or NULL */
-    struct principal who;      /* the caller, when the route needs a session */
+    json_t *body;         /* borrowed: the parsed JSON object, or NULL */
+    struct principal who; /* the caller, when the route needs a session */
     int authed;
-    struct db_conn *db;        /* inside a transaction for mutating routes */
-    const char *token;         /* the session token presented, or NULL */
+    struct db_conn *db; /* inside a transaction for mutating routes */
+    const char *token;  /* the session token presented, or NULL */
     /* Query arguments and headers, provided by the server. */
     const char *(*lookup)(void *ctx, int kind, const char *key);
     void *ctx;
@@ -52,28 +52,28 @@ const char *req_header(const struct req *r, const char *key);
 
 struct resp {
     int status;
-    json_t *json;           /* owned; rendered compactly */
-    char *body;             /* owned raw body, used when json is NULL */
+    json_t *json; /* owned; rendered compactly */
+    char *body;   /* owned raw body, used when json is NULL */
     size_t body_len;
     const char *content_type;
-    char *set_cookie;       /* owned */
+    char *set_cookie;          /* owned */
     char *content_disposition; /* owned */
-    int replayed;           /* answered from the idempotency store */
+    int replayed;              /* answered from the idempotency store */
 };
 
 typedef int (*handler_fn)(struct req *rq, struct resp *rs, struct app_err *err);
 
 /* Route flags. */
-#define R_PUBLIC 0x01      /* no session needed */
-#define R_BODY 0x02        /* a JSON object body is required */
+#define R_PUBLIC 0x01 /* no session needed */
+#define R_BODY 0x02   /* a JSON object body is required */
 #define R_IDEM_REQUIRED 0x04
-#define R_NO_IDEM 0x08     /* log-in/out: the session is the state, not the body */
+#define R_NO_IDEM 0x08 /* log-in/out: the session is the state, not the body */
 
 struct route {
     const char *method;
     const char *pattern; /* "/api/v1/depots/{id}/bins" */
     handler_fn fn;
-    unsigned roles;      /* enum role bit mask */
+    unsigned roles; /* enum role bit mask */
     unsigned flags;
 };
 

@@ -50,8 +50,8 @@ static int read_one(const struct jfield *f, json_t *v, struct app_err *err)
         return err_field(err, 400, "bad_value", f->name, "%s must not contain NUL", f->name);
     if (f->type == JF_STR) {
         if (str_copy(f->out, f->size, s) != 0)
-            return err_field(err, 400, "bad_value", f->name, "%s is longer than %zu bytes",
-                             f->name, f->size - 1);
+            return err_field(err, 400, "bad_value", f->name, "%s is longer than %zu bytes", f->name,
+                             f->size - 1);
         return 0;
     }
     if (f->type == JF_DATE) {
@@ -84,9 +84,15 @@ int json_read(json_t *obj, const struct jfield *spec, size_t n, struct app_err *
         v = json_object_get(obj, spec[i].name);
         if (spec[i].present)
             *spec[i].present = 0;
-        if (!v || json_is_null(v)) {
+        if (!v) {
             if (spec[i].required)
                 return err_field(err, 400, "missing_field", spec[i].name, "%s is required",
+                                 spec[i].name);
+            continue;
+        }
+        if (json_is_null(v)) {
+            if (spec[i].required)
+                return err_field(err, 400, "bad_type", spec[i].name, "%s must not be null",
                                  spec[i].name);
             continue;
         }

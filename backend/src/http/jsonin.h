@@ -37,7 +37,8 @@ struct jfield {
     int *present; /* optional: set to 1 when the key was given (and not null) */
 };
 
-/* Read `obj` against `spec[0..n)`.  Null values count as absent. */
+/* Read `obj` against `spec[0..n)`.  null counts as absent for optional fields
+ * and is a bad_type for required ones. */
 int json_read(json_t *obj, const struct jfield *spec, size_t n, struct app_err *err);
 
 /* Check a JSON quantity for an item: positive unless allow_negative, not 0,

@@ -50,7 +50,8 @@ int q_page(const struct req *rq, int max, int *limit, int64_t *cursor, struct ap
     const char *l = req_query(rq, "limit"), *c = req_query(rq, "cursor");
     int64_t v;
 
-    *limit = 50;
+    /* An export takes everything up to the maximum unless told otherwise. */
+    *limit = q_want_csv(rq) ? max : 50;
     *cursor = 0;
     if (l) {
         if (parse_int64(l, &v) != 0 || v < 1 || v > max)
@@ -71,27 +72,61 @@ int q_want_csv(const struct req *rq)
     return f && strcmp(f, "csv") == 0;
 }
 
+int q_enum(const struct req *rq, const char *key, const char *allowed, const char **out,
+           struct app_err *err)
+{
+    const char *v = req_query(rq, key);
+    size_t n;
+
+    *out = NULL;
+    if (!v)
+        return 0;
+    n = strlen(v);
+    for (const char *p = allowed; *p;) {
+        const char *bar = strchr(p, '|');
+        size_t len = bar ? (size_t)(bar - p) : strlen(p);
+        if (len == n && strncmp(p, v, n) == 0) {
+            *out = v;
+            return 0;
+        }
+        if (!bar)
+            break;
+        p = bar + 1;
+    }
+    return err_field(err, 400, "bad_query", key, "%s is one of %s", key, allowed);
+}
+
 int resolve_ref(struct db_conn *db, const char *ref, const char *sql_by_code, int64_t *id,
                 int http_missing, const char *field, struct app_err *err)
 {
     int64_t v;
-    if (parse_int64(ref, &v) == 0) {
-        if (v <= 0)
-            return err_field(err, http_missing, http_missing == 404 ? "not_found"
-                                                                    : "unknown_reference",
-                             field, "no %s %s", field, ref);
+    const char *code = http_missing == 404 ? "not_found" : "unknown_reference";
+
+    /* Codes first: org-unit codes are all digits (441900101) and must not be
+     * taken for ids.  A number that is no code is then read as an id. */
+    if (strlen(ref) <= 64) {
+        if (db_query_int(db, &v, err, sql_by_code, "s", ref) == 0) {
+            *id = v;
+            return 0;
+        }
+        if (err && err->http >= 500)
+            return -1;
+    }
+    if (parse_int64(ref, &v) == 0 && v > 0) {
         *id = v;
         return 0;
     }
-    if (strlen(ref) > 64 ||
-        db_query_int(db, &v, err, sql_by_code, "s", ref) != 0) {
-        if (err && err->http >= 500)
-            return -1;
-        return err_field(err, http_missing, http_missing == 404 ? "not_found" : "unknown_reference",
-                         field, "no %s %s", field, ref);
-    }
-    *id = v;
-    return 0;
+    return err_field(err, http_missing, code, field, "no %s %s", field, ref);
+}
+
+int resolve_filter(struct db_conn *db, const char *ref, const char *sql_by_code, int64_t *id,
+                   const char *field, struct app_err *err)
+{
+    if (resolve_ref(db, ref, sql_by_code, id, 400, field, err) == 0)
+        return 0;
+    if (err && err->http < 500)
+        err_field(err, 400, "bad_query", field, "%s: nothing is called %s", field, ref);
+    return -1;
 }
 
 int path_id(const struct req *rq, int i, int64_t *id, struct app_err *err)

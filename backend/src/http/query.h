@@ -13,18 +13,24 @@
 
 /* Each returns 0 (with *present 0 when absent) or -1 with 400 bad_query. */
 int q_int(const struct req *rq, const char *key, int64_t *out, int *present, struct app_err *err);
-int q_date(const struct req *rq, const char *key, char out[11], int *present,
-           struct app_err *err);
+int q_date(const struct req *rq, const char *key, char out[11], int *present, struct app_err *err);
 int q_bool(const struct req *rq, const char *key, int *out, struct app_err *err);
 /* limit (1..max, default 50) and an integer cursor (0 when absent). */
 int q_page(const struct req *rq, int max, int *limit, int64_t *cursor, struct app_err *err);
 int q_want_csv(const struct req *rq);
+/* An optional word from a fixed list ("a|b|c"); 400 bad_query otherwise. */
+int q_enum(const struct req *rq, const char *key, const char *allowed, const char **out,
+           struct app_err *err);
 
 /* A path or query value that is an id ("42") or a code ("D-441900003"):
  * sql_by_code selects the id by code with one '?'.  404 (or 422 for body
  * references) when nothing matches. */
 int resolve_ref(struct db_conn *db, const char *ref, const char *sql_by_code, int64_t *id,
                 int http_missing, const char *field, struct app_err *err);
+/* resolve_ref for a query filter: 400 bad_query when nothing matches,
+ * database failures passed through as they are. */
+int resolve_filter(struct db_conn *db, const char *ref, const char *sql_by_code, int64_t *id,
+                   const char *field, struct app_err *err);
 /* The path parameter `i` as an id; 404 when it is not a positive integer. */
 int path_id(const struct req *rq, int i, int64_t *id, struct app_err *err);
 

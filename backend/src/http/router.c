@@ -17,7 +17,7 @@
 const struct route routes[] = {
     {"GET", "/healthz", h_healthz, ALL, R_PUBLIC},
     {"POST", "/api/v1/auth/login", h_login, ALL, R_PUBLIC | R_BODY | R_NO_IDEM},
-    {"POST", "/api/v1/auth/logout", h_logout, ALL, R_NO_IDEM},
+    {"POST", "/api/v1/auth/logout", h_logout, ALL, R_PUBLIC | R_NO_IDEM},
     {"GET", "/api/v1/auth/me", h_me, ALL, 0},
 
     {"GET", "/api/v1/org-units", h_org_units_list, ALL, 0},

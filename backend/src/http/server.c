@@ -51,8 +51,7 @@ struct conn_state {
 static const char *lookup(void *ctx, int kind, const char *key)
 {
     return MHD_lookup_connection_value((struct MHD_Connection *)ctx,
-                                       kind == REQ_QUERY ? MHD_GET_ARGUMENT_KIND
-                                                         : MHD_HEADER_KIND,
+                                       kind == REQ_QUERY ? MHD_GET_ARGUMENT_KIND : MHD_HEADER_KIND,
                                        key);
 }
 
@@ -229,7 +228,8 @@ static int run_mutating(struct req *rq, const struct route *rt, struct resp *rs,
         if (rt->fn(rq, rs, err) != 0)
             goto failed;
         if (key) {
-            char *txt = rs->json ? json_dumps(rs->json, JSON_COMPACT | JSON_REAL_PRECISION(15)) : strdup("");
+            char *txt = rs->json ? json_dumps(rs->json, JSON_COMPACT | JSON_REAL_PRECISION(15))
+                                 : strdup("");
             if (!txt) {
                 err_set(err, 500, "internal", "out of memory");
                 goto failed;
@@ -243,8 +243,7 @@ static int run_mutating(struct req *rq, const struct route *rt, struct resp *rs,
             if (db_exec(rq->db, err,
                         "UPDATE idempotency SET status = ?, response = ?"
                         " WHERE user_id = ? AND idem_key = ?",
-                        "lsls", (long long)rs->status, txt, (long long)rq->who.user_id,
-                        key) != 0)
+                        "lsls", (long long)rs->status, txt, (long long)rq->who.user_id, key) != 0)
                 goto failed;
         }
         if (db_commit(rq->db, err) != 0) {
@@ -465,9 +464,8 @@ static enum MHD_Result queue_error(struct MHD_Connection *c, struct conn_state *
 }
 
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char *url,
-                                 const char *method, const char *version,
-                                 const char *upload_data, size_t *upload_data_size,
-                                 void **con_cls)
+                                 const char *method, const char *version, const char *upload_data,
+                                 size_t *upload_data_size, void **con_cls)
 {
     struct http_server *s = cls;
     struct conn_state *st = *con_cls;
@@ -481,8 +479,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
         str_copy(st->method, sizeof(st->method), method);
         str_copy(st->path, sizeof(st->path), url);
         *con_cls = st;
-        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+        const char *cl =
+            MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         int64_t n;
         if (cl && parse_int64(cl, &n) == 0 && n > s->app->cfg->http_max_body)
             return queue_error(c, st, 413, "body_too_large", "the body is larger than allowed");
@@ -530,7 +528,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     clock_gettime(CLOCK_MONOTONIC, &t1);
     LOG_INFO("access method=%s path=%s status=%d bytes=%zu ms=%.1f%s", st->method, st->path,
              st->status, st->bytes,
-             (double)(t1.tv_sec - st->t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - st->t0.tv_nsec) / 1e6,
+             (double)(t1.tv_sec - st->t0.tv_sec) * 1e3 +
+                 (double)(t1.tv_nsec - st->t0.tv_nsec) / 1e6,
              toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=1");
     buf_free(&st->body);
     free(st);
@@ -567,10 +566,10 @@ struct http_server *http_start(const struct app *app, struct app_err *err)
     s->d = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL,
         on_access, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL, MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
-        (unsigned int)app->cfg->http_threads, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned int)app->cfg->http_conn_timeout, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned int)1000, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+        (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)app->cfg->http_threads,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)app->cfg->http_conn_timeout,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)1000, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+        s, MHD_OPTION_END);
     if (!s->d) {
         free(s);
         err_set(err, 500, "listen_failed", "cannot listen on %s:%d (%s)", app->cfg->http_bind,

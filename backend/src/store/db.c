@@ -15,7 +15,7 @@
 
 struct db_conn {
     MYSQL *m;
-    int broken;    /* lost or unusable: close instead of returning to the pool */
+    int broken; /* lost or unusable: close instead of returning to the pool */
     int in_txn;
     unsigned last_errno;
     uint64_t affected;
@@ -29,7 +29,7 @@ struct db_pool {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     int size;
-    int open;               /* connections counted against size (free or lent) */
+    int open; /* connections counted against size (free or lent) */
     struct db_conn *free_list;
 };
 
@@ -126,6 +126,8 @@ static int db_fail(struct db_conn *c, unsigned no, const char *what, const char 
     case ER_NO_REFERENCED_ROW_2:
     case ER_NO_REFERENCED_ROW:
         return err_set(err, 422, "unknown_reference", "a referenced record does not exist");
+    case ER_DATA_TOO_LONG:
+        return err_set(err, 400, "bad_value", "a text is longer than its field allows");
     case 4025: /* ER_CONSTRAINT_FAILED: a CHECK constraint */
         LOG_INFO("db check_failed %s: %s", what, detail);
         return err_set(err, 422, "constraint_failed", "the change breaks a rule of the data");
@@ -403,13 +405,14 @@ static int stmt_run(struct db_conn *c, struct db_res **out, struct app_err *err,
     MYSQL_STMT *st = NULL;
     MYSQL_BIND *pb = NULL, *rb = NULL;
     MYSQL_RES *meta = NULL;
-    char (*qtxt)[32] = NULL;
+    char(*qtxt)[32] = NULL;
     unsigned long *plen = NULL, *rlen = NULL;
     my_bool *rnull = NULL, *rerr = NULL;
     char **rbuf = NULL;
     struct db_res *res = NULL;
     int rc = -1, ncols = 0, cap = 0;
 
+    c->last_errno = 0;
     if (ps->overflow)
         return err_set(err, 500, "internal", "too many statement parameters");
     if (out)

@@ -31,9 +31,9 @@ enum db_type { DB_T_INT = 1, DB_T_DEC, DB_T_FLOAT, DB_T_STR, DB_T_DATE, DB_T_DAT
 
 struct db_res {
     int nrows, ncols;
-    char **names;         /* column names (aliases) */
+    char **names; /* column names (aliases) */
     enum db_type *types;
-    char **cells;         /* nrows * ncols text cells; NULL for SQL NULL */
+    char **cells; /* nrows * ncols text cells; NULL for SQL NULL */
 };
 
 /* Parameters for statements whose parameter list is assembled at run time. */
@@ -101,8 +101,8 @@ unsigned db_errno(const struct db_conn *c);
 const char *db_get(const struct db_res *r, int row, int col);
 int db_colidx(const struct db_res *r, const char *name); /* -1 if absent */
 const char *db_getn(const struct db_res *r, int row, const char *name);
-int64_t db_get_int(const struct db_res *r, int row, int col);  /* 0 for NULL */
-int64_t db_get_qty(const struct db_res *r, int row, int col);  /* milli; 0 for NULL */
+int64_t db_get_int(const struct db_res *r, int row, int col); /* 0 for NULL */
+int64_t db_get_qty(const struct db_res *r, int row, int col); /* milli; 0 for NULL */
 void db_res_free(struct db_res *r);
 
 /* A single integer from a one-row, one-column query; -1 with err 404 if no row. */
