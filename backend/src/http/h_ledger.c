@@ -403,6 +403,7 @@ static const struct {
     {"adjust", " bin_id lot_id qty ", " bin_id lot_id qty reason "},
     {"transfer", " from_bin_id lot_id qty to_depot_id ", " from_bin_id lot_id qty to_depot_id "},
     {"transfer_receive", " transfer_id to_bin_id qty ", " transfer_id to_bin_id qty "},
+    {"move", " bin_id to_bin_id lot_id qty ", " bin_id to_bin_id lot_id qty "},
     {"reversal", " movement_id ", " movement_id reason "},
 };
 
@@ -448,7 +449,7 @@ static int read_movement(json_t *body, struct mv_in *in, int *kind_ix, struct ap
     if (*kind_ix < 0)
         return err_field(err, 400, "bad_value", "kind",
                          "kind is receive, issue, return, dispose, adjust, transfer,"
-                         " transfer_receive or reversal");
+                         " transfer_receive, move or reversal");
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
         const char *name = all[i].name;
         int common = !strcmp(name, "kind") || !strcmp(name, "reason") ||
@@ -640,6 +641,51 @@ static int mv_transfer_receive(struct req *rq, struct mv_in *in, int64_t *mid, i
     return ledger_post(rq->db, &rq->who, &e, mid, NULL, err);
 }
 
+/* A move between two bins of one depot: a transfer that arrives at once,
+ * out of one bin and into the other in the same transaction. */
+static int mv_move(struct req *rq, struct mv_in *in, int64_t *mid, int64_t *tid,
+                   struct app_err *err)
+{
+    struct lot_info li;
+    struct ledger_entry e = {0};
+    int64_t from_depot, to_depot, qty;
+
+    if (load_bin(rq->db, in->bin_id, "bin_id", &from_depot, err) != 0 ||
+        load_bin(rq->db, in->to_bin_id, "to_bin_id", &to_depot, err) != 0 ||
+        load_lot(rq->db, in->lot_id, "lot_id", &li, err) != 0)
+        return -1;
+    if (json_qty_check(in->qty, li.integral, 0, "qty", &qty, err) != 0)
+        return -1;
+    if (from_depot != to_depot)
+        return err_field(err, 422, "rule_broken", "to_bin_id",
+                         "a move stays in one depot; use a transfer between depots");
+    if (in->to_bin_id == in->bin_id)
+        return err_field(err, 422, "rule_broken", "to_bin_id", "the stock is in that bin already");
+    if (auth_check_depot(rq->db, &rq->who, from_depot, err) != 0)
+        return -1;
+    if (db_exec(rq->db, err,
+                "INSERT INTO transfer (lot_id, item_id, from_bin_id, from_depot_id, to_depot_id,"
+                " qty_shipped, qty_received, status, created_by)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, 'received', ?)",
+                "lllllqql", (long long)in->lot_id, (long long)li.item_id, (long long)in->bin_id,
+                (long long)from_depot, (long long)to_depot, qty, qty,
+                (long long)rq->who.user_id) != 0)
+        return -1;
+    *tid = (int64_t)db_insert_id(rq->db);
+    e.kind = "transfer_out";
+    e.bin_id = in->bin_id;
+    e.lot_id = in->lot_id;
+    e.qty = -qty;
+    e.transfer_id = *tid;
+    entry_common(&e, in);
+    if (ledger_post(rq->db, &rq->who, &e, NULL, NULL, err) != 0)
+        return -1;
+    e.kind = "transfer_in";
+    e.bin_id = in->to_bin_id;
+    e.qty = qty;
+    return ledger_post(rq->db, &rq->who, &e, mid, NULL, err);
+}
+
 static int mv_reversal(struct req *rq, struct mv_in *in, int64_t *mid, struct app_err *err)
 {
     struct db_res *r = NULL;
@@ -703,6 +749,8 @@ int h_movement_create(struct req *rq, struct resp *rs, struct app_err *err)
         rc = mv_transfer(rq, &in, &mid, &tid, err);
     else if (!strcmp(kind, "transfer_receive"))
         rc = mv_transfer_receive(rq, &in, &mid, &tid, err);
+    else if (!strcmp(kind, "move"))
+        rc = mv_move(rq, &in, &mid, &tid, err);
     else if (!strcmp(kind, "reversal"))
         rc = mv_reversal(rq, &in, &mid, err);
     else

@@ -39,8 +39,24 @@ H(h_transfer_get);
 H(h_stocktakes_list);
 H(h_stocktake_create);
 H(h_stocktake_recount);
+/* h_labels.c: labels as records, print queue, depot settings */
+H(h_depot_update);
+H(h_labels_list);
+H(h_labels_create);
+H(h_label_get); /* also {code}.svg and {code}.png, via h_label_image */
+H(h_label_void);
+H(h_label_reprint);
+H(h_print_jobs_list);
+H(h_print_jobs_done);
+/* h_label_render.c: images and sheets */
+H(h_label_sheet);
 
 #undef H
+
+/* GET /labels/{code}.svg|.png for a label already found and scope-checked
+ * (h_label_render.c); fmt is "svg" or "png". */
+int h_label_image(struct req *rq, struct resp *rs, int64_t label_id, const char *fmt,
+                  struct app_err *err);
 
 /* Shared by receipts and POST /lots (h_depots.c). */
 int lot_find_or_create(struct db_conn *db, int64_t item_id, json_t *lot, int64_t *lot_id,

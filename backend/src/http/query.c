@@ -50,6 +50,8 @@ int q_page(const struct req *rq, int max, int *limit, int64_t *cursor, struct ap
     const char *l = req_query(rq, "limit"), *c = req_query(rq, "cursor");
     int64_t v;
 
+    if (q_format_ok(rq, err) != 0)
+        return -1;
     /* An export takes everything up to the maximum unless told otherwise. */
     *limit = q_want_csv(rq) ? max : 50;
     *cursor = 0;
@@ -70,6 +72,14 @@ int q_want_csv(const struct req *rq)
 {
     const char *f = req_query(rq, "format");
     return f && strcmp(f, "csv") == 0;
+}
+
+int q_format_ok(const struct req *rq, struct app_err *err)
+{
+    const char *f = req_query(rq, "format");
+    if (f && strcmp(f, "csv") != 0 && strcmp(f, "json") != 0)
+        return err_field(err, 400, "bad_query", "format", "format is json or csv");
+    return 0;
 }
 
 int q_enum(const struct req *rq, const char *key, const char *allowed, const char **out,

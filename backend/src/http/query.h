@@ -18,6 +18,8 @@ int q_bool(const struct req *rq, const char *key, int *out, struct app_err *err)
 /* limit (1..max, default 50) and an integer cursor (0 when absent). */
 int q_page(const struct req *rq, int max, int *limit, int64_t *cursor, struct app_err *err);
 int q_want_csv(const struct req *rq);
+/* format is absent, json or csv; 400 bad_query otherwise (q_page checks it). */
+int q_format_ok(const struct req *rq, struct app_err *err);
 /* An optional word from a fixed list ("a|b|c"); 400 bad_query otherwise. */
 int q_enum(const struct req *rq, const char *key, const char *allowed, const char **out,
            struct app_err *err);

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -368,8 +369,8 @@ static struct MHD_Response *static_file(const struct app *app, const char *url, 
     /* No "..", no hidden files, no backslashes: only plain paths below webui_dir. */
     if (strstr(url, "/.") || strchr(url, '\\') || url[0] != '/')
         return NULL;
-    if (strcmp(url, "/") == 0)
-        url = "/index.html";
+    if (strcmp(url, "/") == 0 || strncmp(url, "/l/", 3) == 0 || strncmp(url, "/L/", 3) == 0)
+        url = "/index.html"; /* the web UI reads the label code from its own address */
     if ((size_t)snprintf(path, sizeof(path), "%s%s", app->cfg->webui_dir, url) >= sizeof(path))
         return NULL;
     fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -481,9 +482,21 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
         *con_cls = st;
         const char *cl =
             MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        const char *expect =
+            MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
         int64_t n;
-        if (cl && parse_int64(cl, &n) == 0 && n > s->app->cfg->http_max_body)
-            return queue_error(c, st, 413, "body_too_large", "the body is larger than allowed");
+        if (cl && parse_int64(cl, &n) == 0 && n > s->app->cfg->http_max_body) {
+            /* Answering before the body is read makes the server close with
+             * unread data, and the kernel's reset can destroy the 413 before
+             * the client reads it.  So answer early only when the client
+             * waits for "100 Continue" (it sends nothing more) or the body is
+             * absurd; otherwise read and drop it, then answer. */
+            st->too_big = 1;
+            if ((expect && strcasecmp(expect, "100-continue") == 0) ||
+                n > (int64_t)s->app->cfg->http_max_body * 64)
+                return queue_error(c, st, 413, "body_too_large",
+                                   "the body is larger than allowed");
+        }
         return MHD_YES;
     }
     if (*upload_data_size > 0) {

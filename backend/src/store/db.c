@@ -126,8 +126,18 @@ static int db_fail(struct db_conn *c, unsigned no, const char *what, const char 
     case ER_NO_REFERENCED_ROW_2:
     case ER_NO_REFERENCED_ROW:
         return err_set(err, 422, "unknown_reference", "a referenced record does not exist");
-    case ER_DATA_TOO_LONG:
-        return err_set(err, 400, "bad_value", "a text is longer than its field allows");
+    case ER_DATA_TOO_LONG: {
+        /* "Data too long for column 'reason' at row 1": name the field. */
+        char col[64] = "";
+        const char *q = strchr(detail, '\'');
+        const char *e = q ? strchr(q + 1, '\'') : NULL;
+        if (e && (size_t)(e - q - 1) < sizeof(col)) {
+            memcpy(col, q + 1, (size_t)(e - q - 1));
+            col[e - q - 1] = '\0';
+        }
+        return err_field(err, 400, "bad_value", col, "%s is longer than its field allows",
+                         col[0] ? col : "a text");
+    }
     case 4025: /* ER_CONSTRAINT_FAILED: a CHECK constraint */
         LOG_INFO("db check_failed %s: %s", what, detail);
         return err_set(err, 422, "constraint_failed", "the change breaks a rule of the data");
