@@ -13,8 +13,21 @@
 #include <string.h>
 #include <time.h>
 
+/* Prepared statements are kept per connection and reused: preparing costs a
+ * round trip and a parse on the server, and a request runs the same dozen
+ * statements every time.  Least recently used ones are closed. */
+#define STMT_CACHE_SIZE 96
+struct stmt_slot {
+    uint64_t hash;
+    char *sql;
+    MYSQL_STMT *st;
+    uint64_t used;
+};
+
 struct db_conn {
     MYSQL *m;
+    struct stmt_slot cache[STMT_CACHE_SIZE];
+    uint64_t tick;
     int broken; /* lost or unusable: close instead of returning to the pool */
     int in_txn;
     unsigned last_errno;
@@ -209,10 +222,20 @@ struct db_conn *db_connect(const struct config *cfg, int admin, const char *dbna
     return c;
 }
 
+static void stmt_slot_clear(struct stmt_slot *sl)
+{
+    if (sl->st)
+        mysql_stmt_close(sl->st);
+    free(sl->sql);
+    memset(sl, 0, sizeof(*sl));
+}
+
 void db_close(struct db_conn *c)
 {
     if (!c)
         return;
+    for (int i = 0; i < STMT_CACHE_SIZE; i++)
+        stmt_slot_clear(&c->cache[i]);
     mysql_close(c->m);
     free(c);
 }
@@ -409,9 +432,61 @@ static enum db_type map_type(enum enum_field_types t)
     }
 }
 
+static uint64_t sql_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+/* The cached statement for sql, or a newly prepared one put in the cache.
+ * NULL with err on failure; *slot is the cache slot (or NULL if uncached). */
+static MYSQL_STMT *stmt_get(struct db_conn *c, const char *sql, struct stmt_slot **slot,
+                            struct app_err *err)
+{
+    uint64_t h = sql_hash(sql);
+    struct stmt_slot *victim = &c->cache[0];
+    MYSQL_STMT *st;
+
+    *slot = NULL;
+    for (int i = 0; i < STMT_CACHE_SIZE; i++) {
+        struct stmt_slot *sl = &c->cache[i];
+        if (sl->st && sl->hash == h && strcmp(sl->sql, sql) == 0) {
+            sl->used = ++c->tick;
+            *slot = sl;
+            return sl->st;
+        }
+        if (!sl->st || (victim->st && sl->used < victim->used))
+            victim = sl;
+    }
+    st = mysql_stmt_init(c->m);
+    if (!st) {
+        err_set(err, 500, "internal", "out of memory");
+        return NULL;
+    }
+    if (mysql_stmt_prepare(st, sql, strlen(sql)) != 0) {
+        db_fail(c, mysql_stmt_errno(st), "prepare", mysql_stmt_error(st), err);
+        LOG_DEBUG("db prepare failed: %s", sql);
+        mysql_stmt_close(st);
+        return NULL;
+    }
+    char *copy = strdup(sql);
+    if (copy) {
+        stmt_slot_clear(victim);
+        victim->hash = h;
+        victim->sql = copy;
+        victim->st = st;
+        victim->used = ++c->tick;
+        *slot = victim;
+    }
+    return st;
+}
+
 static int stmt_run(struct db_conn *c, struct db_res **out, struct app_err *err, const char *sql,
                     const struct db_params *ps)
 {
+    struct stmt_slot *slot = NULL;
     MYSQL_STMT *st = NULL;
     MYSQL_BIND *pb = NULL, *rb = NULL;
     MYSQL_RES *meta = NULL;
@@ -427,14 +502,9 @@ static int stmt_run(struct db_conn *c, struct db_res **out, struct app_err *err,
         return err_set(err, 500, "internal", "too many statement parameters");
     if (out)
         *out = NULL;
-    st = mysql_stmt_init(c->m);
+    st = stmt_get(c, sql, &slot, err);
     if (!st)
-        return err_set(err, 500, "internal", "out of memory");
-    if (mysql_stmt_prepare(st, sql, strlen(sql)) != 0) {
-        db_fail(c, mysql_stmt_errno(st), "prepare", mysql_stmt_error(st), err);
-        LOG_DEBUG("db prepare failed: %s", sql);
-        goto out;
-    }
+        return -1;
     if (mysql_stmt_param_count(st) != (unsigned long)ps->n) {
         LOG_ERROR("db param count mismatch: %lu != %d for %s", mysql_stmt_param_count(st), ps->n,
                   sql);
@@ -481,9 +551,9 @@ static int stmt_run(struct db_conn *c, struct db_res **out, struct app_err *err,
             goto out;
         }
     }
-    if (out) {
-        my_bool one = 1;
-        mysql_stmt_attr_set(st, STMT_ATTR_UPDATE_MAX_LENGTH, &one);
+    {
+        my_bool on = out != NULL;
+        mysql_stmt_attr_set(st, STMT_ATTR_UPDATE_MAX_LENGTH, &on);
     }
     if (mysql_stmt_execute(st) != 0) {
         db_fail(c, mysql_stmt_errno(st), "execute", mysql_stmt_error(st), err);
@@ -608,8 +678,16 @@ out:
     free(pb);
     free(plen);
     free(qtxt);
-    if (st)
+    if (st && slot && rc == 0) {
+        mysql_stmt_free_result(st); /* ready to run again */
+    } else if (st) {
+        /* After a failure the statement's state is unknown: never reuse it. */
+        if (slot) {
+            slot->st = NULL; /* closed just below */
+            stmt_slot_clear(slot);
+        }
         mysql_stmt_close(st);
+    }
     return rc;
 }
 
