@@ -8,6 +8,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "http/http.h"
+#include "labels/labels.h"
 #include "store/db.h"
 
 #include <jansson.h>
@@ -115,6 +116,17 @@ int main(int argc, char **argv)
     }
     db_pool_release(app.pool, probe);
 
+    /* Bind before any thread starts, so a port 0 (tests) is known and the
+     * label URLs built from public_base carry the real one. */
+    int bound = 0;
+    app.listen_fd = http_listen(cfg.http_bind, cfg.http_port, &bound, &err);
+    if (app.listen_fd < 0) {
+        LOG_ERROR("start error=\"%s\"", err.msg);
+        db_pool_free(app.pool);
+        return 1;
+    }
+    cfg.http_port = bound;
+    config_derive_public_base(&cfg);
     srv = http_start(&app, &err);
     if (!srv) {
         LOG_ERROR("start error=\"%s\"", err.msg);
@@ -129,6 +141,7 @@ int main(int argc, char **argv)
         ;
     LOG_INFO("stopping signal=%d", sig);
     http_stop(srv);
+    labels_cleanup(); /* font caches, so leak checkers see a clean exit */
     db_pool_free(app.pool);
     db_library_end();
     LOG_INFO("stopped");

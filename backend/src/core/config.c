@@ -47,6 +47,9 @@ static const struct {
     I("RELIEF_HTTP_MAX_BODY", http_max_body, 1024, 64 << 20),
     I("RELIEF_HTTP_CONN_TIMEOUT", http_conn_timeout, 1, 3600),
     S("RELIEF_PUBLIC_BASE", public_base),
+    S("RELIEF_TLS_CERT", tls_cert),
+    S("RELIEF_TLS_KEY", tls_key),
+    I("RELIEF_COOKIE_SECURE", cookie_secure, 0, 1),
     S("RELIEF_MIGRATIONS_DIR", migrations_dir),
     S("RELIEF_SEED_DIR", seed_dir),
     S("RELIEF_WEBUI_DIR", webui_dir),
@@ -73,6 +76,7 @@ static void config_defaults(struct config *c)
     c->http_threads = 8;
     c->http_max_body = 1 << 20;
     c->http_conn_timeout = 30;
+    c->cookie_secure = -1; /* -1: derived from the TLS settings below */
     str_copy(c->migrations_dir, sizeof(c->migrations_dir), RELIEF_SOURCE_DIR "/db/migrations");
     str_copy(c->seed_dir, sizeof(c->seed_dir), RELIEF_SOURCE_DIR "/db/seed");
     str_copy(c->webui_dir, sizeof(c->webui_dir), RELIEF_SOURCE_DIR "/webui");
@@ -164,8 +168,22 @@ int config_load(struct config *cfg, const char *path, struct app_err *err)
     }
     if (cfg->db_pool_size == 0)
         cfg->db_pool_size = cfg->http_threads * 2;
-    if (!cfg->public_base[0])
-        snprintf(cfg->public_base, sizeof(cfg->public_base), "http://%s:%d", cfg->http_bind,
-                 cfg->http_port);
+    /* Only a TLS server may promise the browser a Secure cookie by default;
+     * a TLS front end (a proxy) sets RELIEF_COOKIE_SECURE=1 itself.  Whether
+     * the two TLS files are both given is http_start's check: reliefctl
+     * reads the same settings and needs neither. */
+    int tls = cfg->tls_cert[0] && cfg->tls_key[0];
+    if (cfg->cookie_secure < 0)
+        cfg->cookie_secure = tls;
+    cfg->public_base_derived = !cfg->public_base[0];
+    config_derive_public_base(cfg);
     return 0;
+}
+
+void config_derive_public_base(struct config *cfg)
+{
+    int tls = cfg->tls_cert[0] && cfg->tls_key[0];
+    if (cfg->public_base_derived)
+        snprintf(cfg->public_base, sizeof(cfg->public_base), "%s://%s:%d", tls ? "https" : "http",
+                 cfg->http_bind, cfg->http_port);
 }

@@ -30,7 +30,13 @@ struct config {
     int http_threads;
     int http_max_body;     /* bytes */
     int http_conn_timeout; /* seconds */
-    char public_base[256]; /* base URL printed into labels, e.g. http://127.0.0.1:8080 */
+    char public_base[256];
+    int public_base_derived;
+        /* 1: public_base was made from bind/port, not given */ /* base URL printed into labels,
+                                                                   e.g. http://127.0.0.1:8080 */
+    char tls_cert[512]; /* PEM certificate file; with tls_key: serve HTTPS */
+    char tls_key[512];  /* its private key (PEM, unencrypted) */
+    int cookie_secure;  /* 1: the session cookie gets "Secure" (default: 1 with TLS) */
 
     char migrations_dir[512];
     char seed_dir[512];
@@ -45,6 +51,9 @@ struct config {
 
 /* Defaults, then `path` (or the default lookup when NULL), then environment. */
 int config_load(struct config *cfg, const char *path, struct app_err *err);
+/* (Re)make public_base from the TLS settings, bind address and port, unless
+ * it was given; reliefd calls it again once a port 0 has been bound. */
+void config_derive_public_base(struct config *cfg);
 /* Apply one KEY=VALUE setting; -1 with err on an unknown key or bad value. */
 int config_set(struct config *cfg, const char *key, const char *value, struct app_err *err);
 

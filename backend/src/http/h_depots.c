@@ -10,10 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define DEPOT_COLS                                                                                 \
-    "SELECT d.id, d.code, d.org_unit_id, o.code AS org_unit_code, o.name_zh AS org_unit_name_zh,"  \
-    " d.team_id, d.kind, d.name_zh, d.name_en, d.address, d.lat, d.lon, d.is_demo"                 \
-    " FROM depot d JOIN org_unit o ON o.id = d.org_unit_id"
+#include "views.h"
 
 static void id_text(int64_t id, char out[24])
 {
@@ -245,15 +242,10 @@ int h_lots_list(struct req *rq, struct resp *rs, struct app_err *err)
 
 static int lot_reply(struct req *rq, struct resp *rs, int64_t id, int status, struct app_err *err)
 {
-    struct db_res *r = NULL;
-    if (db_query(rq->db, &r, err, LOT_COLS " WHERE l.id = ?", "l", (long long)id) != 0)
+    json_t *o = json_one(rq->db, LOT_COLS " WHERE l.id = ?", id, "lot", err);
+    if (!o)
         return -1;
-    if (r->nrows == 0) {
-        db_res_free(r);
-        return err_set(err, 404, "not_found", "no such lot");
-    }
-    resp_json(rs, status, json_from_row(r, 0));
-    db_res_free(r);
+    resp_json(rs, status, o);
     return 0;
 }
 
@@ -402,15 +394,10 @@ int h_assets_list(struct req *rq, struct resp *rs, struct app_err *err)
 
 static int asset_reply(struct req *rq, struct resp *rs, int64_t id, int status, struct app_err *err)
 {
-    struct db_res *r = NULL;
-    if (db_query(rq->db, &r, err, ASSET_COLS " WHERE a.id = ?", "l", (long long)id) != 0)
+    json_t *o = json_one(rq->db, ASSET_COLS " WHERE a.id = ?", id, "asset", err);
+    if (!o)
         return -1;
-    if (r->nrows == 0) {
-        db_res_free(r);
-        return err_set(err, 404, "not_found", "no such asset");
-    }
-    resp_json(rs, status, json_from_row(r, 0));
-    db_res_free(r);
+    resp_json(rs, status, o);
     return 0;
 }
 

@@ -5,6 +5,7 @@
 
 #include "../core/util.h"
 #include "../domain/audit.h"
+#include "../domain/label.h"
 #include "../domain/ledger.h"
 #include "../store/db.h"
 
@@ -65,15 +66,7 @@ static int load_lot(struct db_conn *db, int64_t lot_id, const char *field, struc
 
 /* ---------------------------------------------------------------- stock */
 
-#define STOCK_COLS                                                                                 \
-    "SELECT s.bin_id, b.code AS bin_code, s.depot_id, d.code AS depot_code, d.org_unit_id,"        \
-    " o.code AS org_unit_code, s.lot_id, l.lot_no, l.production_date, l.expiry_date,"              \
-    " l.quarantined, s.item_id, i.code AS item_code, i.name_zh AS item_name_zh,"                   \
-    " i.name_en AS item_name_en, i.unit, s.qty, s.last_count_at, s.updated_at,"                    \
-    " CAST(s.bin_id AS UNSIGNED) * 4294967296 + s.lot_id AS row_key"                               \
-    " FROM stock s JOIN bin b ON b.id = s.bin_id JOIN depot d ON d.id = s.depot_id"                \
-    " JOIN org_unit o ON o.id = d.org_unit_id JOIN lot l ON l.id = s.lot_id"                       \
-    " JOIN item i ON i.id = s.item_id"
+#include "views.h"
 
 int h_stock_list(struct req *rq, struct resp *rs, struct app_err *err)
 {
@@ -138,22 +131,7 @@ int h_stock_list(struct req *rq, struct resp *rs, struct app_err *err)
         qb_add(&q, " AND s.qty > 0");
     qb_add(&q, " ORDER BY s.bin_id, s.lot_id LIMIT ?");
     dbp_int(&q.ps, limit + 1);
-    if (csv) {
-        struct db_res *r = NULL;
-        rc = db_query_p(rq->db, &r, err, q.sql.data, &q.ps);
-        if (rc == 0) {
-            int keep = r->nrows;
-            if (r->nrows > limit)
-                r->nrows = limit;
-            rc = resp_csv(rs, r, "stock.csv");
-            r->nrows = keep;
-            db_res_free(r);
-            if (rc != 0)
-                err_set(err, 500, "internal", "export too large");
-        }
-    } else {
-        rc = qb_page(&q, rq, rs, limit, "row_key", err);
-    }
+    rc = qb_export(&q, rq, rs, limit, "row_key", "stock.csv", err);
     qb_free(&q);
     return rc;
 bad_ref:
@@ -175,18 +153,7 @@ bad_ref:
 
 static json_t *movement_json(struct db_conn *db, int64_t id, struct app_err *err)
 {
-    struct db_res *r = NULL;
-    json_t *o;
-    if (db_query(db, &r, err, MOVE_COLS " WHERE m.id = ?", "l", (long long)id) != 0)
-        return NULL;
-    if (r->nrows == 0) {
-        db_res_free(r);
-        err_set(err, 404, "not_found", "no such movement");
-        return NULL;
-    }
-    o = json_from_row(r, 0);
-    db_res_free(r);
-    return o;
+    return json_one(db, MOVE_COLS " WHERE m.id = ?", id, "movement", err);
 }
 
 int h_movements_list(struct req *rq, struct resp *rs, struct app_err *err)
@@ -252,22 +219,7 @@ int h_movements_list(struct req *rq, struct resp *rs, struct app_err *err)
     }
     qb_add(&q, " ORDER BY m.id DESC LIMIT ?");
     dbp_int(&q.ps, limit + 1);
-    if (csv) {
-        struct db_res *r = NULL;
-        rc = db_query_p(rq->db, &r, err, q.sql.data, &q.ps);
-        if (rc == 0) {
-            int keep = r->nrows;
-            if (r->nrows > limit)
-                r->nrows = limit;
-            rc = resp_csv(rs, r, "movements.csv");
-            r->nrows = keep;
-            db_res_free(r);
-            if (rc != 0)
-                err_set(err, 500, "internal", "export too large");
-        }
-    } else {
-        rc = qb_page(&q, rq, rs, limit, "id", err);
-    }
+    rc = qb_export(&q, rq, rs, limit, "id", "movements.csv", err);
     qb_free(&q);
     return rc;
 bad_ref:
@@ -305,18 +257,7 @@ int h_movement_get(struct req *rq, struct resp *rs, struct app_err *err)
 
 static json_t *transfer_json(struct db_conn *db, int64_t id, struct app_err *err)
 {
-    struct db_res *r = NULL;
-    json_t *o;
-    if (db_query(db, &r, err, TRANSFER_COLS " WHERE t.id = ?", "l", (long long)id) != 0)
-        return NULL;
-    if (r->nrows == 0) {
-        db_res_free(r);
-        err_set(err, 404, "not_found", "no such transfer");
-        return NULL;
-    }
-    o = json_from_row(r, 0);
-    db_res_free(r);
-    return o;
+    return json_one(db, TRANSFER_COLS " WHERE t.id = ?", id, "transfer", err);
 }
 
 int h_transfers_list(struct req *rq, struct resp *rs, struct app_err *err)
@@ -482,6 +423,27 @@ static void entry_common(struct ledger_entry *e, const struct mv_in *in)
     e->recipient = in->has_recipient ? in->recipient : NULL;
 }
 
+/* A depot with auto_print_labels gets the label of every lot received into
+ * a bin, and a print job for its printer, in the receipt's own transaction:
+ * the goods and their label job commit together or not at all. */
+static int auto_print(struct req *rq, int64_t depot, int64_t bin, int64_t lot, struct app_err *err)
+{
+    struct label_target t = {"lot", depot, bin, lot, 0};
+    char code[LABEL_CODE_LEN + 1];
+    int64_t on, label;
+    int created;
+
+    if (db_query_int(rq->db, &on, err, "SELECT auto_print_labels FROM depot WHERE id = ?", "l",
+                     (long long)depot) != 0)
+        return -1;
+    if (!on)
+        return 0;
+    if (label_ensure(rq->db, rq->who.user_id, &t, &label, code, &created, err) != 0)
+        return -1;
+    return db_exec(rq->db, err, "INSERT INTO label_print_job (depot_id, label_id) VALUES (?, ?)",
+                   "ll", (long long)depot, (long long)label);
+}
+
 static int mv_receive(struct req *rq, struct mv_in *in, int64_t *mid, struct app_err *err)
 {
     struct lot_info li;
@@ -521,7 +483,9 @@ static int mv_receive(struct req *rq, struct mv_in *in, int64_t *mid, struct app
     e.lot_id = in->lot_id;
     e.qty = qty;
     entry_common(&e, in);
-    return ledger_post(rq->db, &rq->who, &e, mid, NULL, err);
+    if (ledger_post(rq->db, &rq->who, &e, mid, NULL, err) != 0)
+        return -1;
+    return auto_print(rq, depot, in->bin_id, in->lot_id, err);
 }
 
 /* issue, return, dispose, adjust: one bin, one lot, a signed quantity. */

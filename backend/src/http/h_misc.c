@@ -64,8 +64,9 @@ int h_login(struct req *rq, struct resp *rs, struct app_err *err)
     user = user_json(rq, &p, err);
     if (!user)
         return -1;
-    snprintf(cookie, sizeof(cookie), "rs_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d",
-             token, rq->app->cfg->session_ttl_s);
+    snprintf(cookie, sizeof(cookie),
+             "rs_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d%s", token,
+             rq->app->cfg->session_ttl_s, rq->app->cfg->cookie_secure ? "; Secure" : "");
     rs->set_cookie = strdup(cookie);
     resp_json(rs, 200, json_pack("{s:o, s:s}", "user", user, "expires_at", expires));
     return 0;
@@ -76,7 +77,11 @@ int h_logout(struct req *rq, struct resp *rs, struct app_err *err)
 {
     if (rq->token && auth_logout(rq->db, rq->token, err) != 0 && err->http >= 500)
         return -1;
-    rs->set_cookie = strdup("rs_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    /* The clearing cookie carries the same attributes as the one it replaces. */
+    rs->set_cookie =
+        strdup(rq->app->cfg->cookie_secure
+                   ? "rs_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0; Secure"
+                   : "rs_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
     rs->status = 204;
     return 0;
 }

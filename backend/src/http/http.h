@@ -24,6 +24,7 @@ struct db_res;
 struct app {
     const struct config *cfg;
     struct db_pool *pool;
+    int listen_fd; /* a socket bound by http_listen, or -1 to let the daemon bind */
 };
 
 #define REQ_MAX_PARAMS 4
@@ -86,7 +87,11 @@ extern const size_t nroutes;
 const struct route *router_match(const char *method, const char *path, char *scratch,
                                  const char **params, int *nparams, int *status);
 
-/* Start/stop the daemon.  port 0 picks a free one; the bound port is returned. */
+/* Bind and listen on addr:port (port 0: a free one, written to *bound);
+ * the socket then goes to http_start through app->listen_fd.  Binding
+ * first lets reliefd know its port before any thread starts. */
+int http_listen(const char *addr, int port, int *bound, struct app_err *err);
+/* Start/stop the daemon.  The bound port is returned by http_port. */
 struct http_server;
 struct http_server *http_start(const struct app *app, struct app_err *err);
 int http_port(const struct http_server *s);
@@ -96,6 +101,10 @@ void http_stop(struct http_server *s);
 void resp_json(struct resp *rs, int status, json_t *j); /* steals j */
 json_t *json_from_row(const struct db_res *r, int row);
 json_t *json_from_rows(const struct db_res *r);
+/* The one row `sql` (one id parameter) selects, as JSON; NULL with 404
+ * "no such <what>" when there is none. */
+json_t *json_one(struct db_conn *db, const char *sql, int64_t id, const char *what,
+                 struct app_err *err);
 int resp_csv(struct resp *rs, const struct db_res *r, const char *filename);
 json_t *json_qty(int64_t milli);
 

@@ -188,6 +188,27 @@ int qb_page(struct qb *q, struct req *rq, struct resp *rs, int limit, const char
     return 0;
 }
 
+int qb_export(struct qb *q, struct req *rq, struct resp *rs, int limit, const char *cursor_col,
+              const char *csv_name, struct app_err *err)
+{
+    struct db_res *r = NULL;
+    int keep, rc;
+
+    if (!q_want_csv(rq))
+        return qb_page(q, rq, rs, limit, cursor_col, err);
+    if (db_query_p(rq->db, &r, err, q->sql.data, &q->ps) != 0)
+        return -1;
+    keep = r->nrows; /* the extra row that qb_page would turn into a cursor */
+    if (r->nrows > limit)
+        r->nrows = limit;
+    rc = resp_csv(rs, r, csv_name);
+    r->nrows = keep;
+    db_res_free(r);
+    if (rc != 0)
+        return err_set(err, 500, "internal", "export too large");
+    return 0;
+}
+
 void like_escape(const char *in, char *out, size_t n)
 {
     size_t j = 0;

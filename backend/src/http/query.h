@@ -48,6 +48,10 @@ void qb_free(struct qb *q);
 int qb_page(struct qb *q, struct req *rq, struct resp *rs, int limit, const char *cursor_col,
             struct app_err *err);
 
+/* qb_page, or with format=csv every row up to limit as a CSV attachment. */
+int qb_export(struct qb *q, struct req *rq, struct resp *rs, int limit, const char *cursor_col,
+              const char *csv_name, struct app_err *err);
+
 /* Escape % _ and \ so a search term is literal inside LIKE. */
 void like_escape(const char *in, char *out, size_t n);
 

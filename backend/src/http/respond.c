@@ -47,7 +47,8 @@ static json_t *json_cell(const struct db_res *r, int row, int col)
     switch (r->types[col]) {
     case DB_T_INT:
         if (strncmp(name, "is_", 3) == 0 || strcmp(name, "active") == 0 ||
-            strcmp(name, "integral") == 0 || strcmp(name, "quarantined") == 0)
+            strcmp(name, "integral") == 0 || strcmp(name, "quarantined") == 0 ||
+            strcmp(name, "auto_print_labels") == 0)
             return json_boolean(strcmp(s, "0") != 0);
         if (parse_int64(s, &v) == 0)
             return json_integer(v);
@@ -72,6 +73,24 @@ json_t *json_from_row(const struct db_res *r, int row)
         return NULL;
     for (int c = 0; c < r->ncols; c++)
         json_object_set_new(o, r->names[c], json_cell(r, row, c));
+    return o;
+}
+
+json_t *json_one(struct db_conn *db, const char *sql, int64_t id, const char *what,
+                 struct app_err *err)
+{
+    struct db_res *r = NULL;
+    json_t *o;
+
+    if (db_query(db, &r, err, sql, "l", (long long)id) != 0)
+        return NULL;
+    if (r->nrows == 0) {
+        db_res_free(r);
+        err_set(err, 404, "not_found", "no such %s", what);
+        return NULL;
+    }
+    o = json_from_row(r, 0);
+    db_res_free(r);
     return o;
 }
 

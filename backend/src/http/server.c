@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,6 +36,9 @@ struct http_server {
     const struct app *app;
     struct MHD_Daemon *d;
     int port;
+    char *tls_cert; /* PEM text of RELIEF_TLS_CERT/KEY, kept while the daemon runs */
+    char *tls_key;
+    size_t tls_key_len;
 };
 
 struct conn_state {
@@ -228,9 +232,16 @@ static int run_mutating(struct req *rq, const struct route *rt, struct resp *rs,
         }
         if (rt->fn(rq, rs, err) != 0)
             goto failed;
-        if (key) {
-            char *txt = rs->json ? json_dumps(rs->json, JSON_COMPACT | JSON_REAL_PRECISION(15))
-                                 : strdup("");
+        if (key && !rs->json) {
+            /* Only JSON answers are stored; a binary answer (a PDF) is
+             * recorded as done, and a replay gets its status alone. */
+            if (db_exec(rq->db, err,
+                        "UPDATE idempotency SET status = ?, response = '{}'"
+                        " WHERE user_id = ? AND idem_key = ?",
+                        "lls", (long long)rs->status, (long long)rq->who.user_id, key) != 0)
+                goto failed;
+        } else if (key) {
+            char *txt = json_dumps(rs->json, JSON_COMPACT | JSON_REAL_PRECISION(15));
             if (!txt) {
                 err_set(err, 500, "internal", "out of memory");
                 goto failed;
@@ -494,8 +505,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
             st->too_big = 1;
             if ((expect && strcasecmp(expect, "100-continue") == 0) ||
                 n > (int64_t)s->app->cfg->http_max_body * 64)
-                return queue_error(c, st, 413, "body_too_large",
-                                   "the body is larger than allowed");
+                return queue_error(c, st, 413, "body_too_large", "the body is larger than allowed");
         }
         return MHD_YES;
     }
@@ -557,11 +567,96 @@ static void mhd_logger(void *cls, const char *fmt, va_list ap)
     LOG_WARN("mhd %s", line);
 }
 
+/* A PEM file read whole into memory (NUL-terminated, at most 1 MiB), for
+ * MHD_OPTION_HTTPS_MEM_CERT/KEY.  `key` names the setting in messages. */
+static char *read_pem(const char *path, const char *key, size_t *len, struct app_err *err)
+{
+    struct stat sb;
+    char *text = NULL;
+    size_t got = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0) {
+        err_set(err, 400, "bad_setting", "%s=%s: cannot open it (%s)", key, path, strerror(errno));
+        return NULL;
+    }
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size <= 0 || sb.st_size > (1 << 20)) {
+        err_set(err, 400, "bad_setting", "%s=%s: not a PEM file of at most 1 MiB", key, path);
+        goto fail;
+    }
+    text = malloc((size_t)sb.st_size + 1);
+    if (!text) {
+        err_set(err, 500, "internal", "out of memory");
+        goto fail;
+    }
+    while (got < (size_t)sb.st_size) {
+        ssize_t n = read(fd, text + got, (size_t)sb.st_size - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            err_set(err, 400, "bad_setting", "%s=%s: cannot read it", key, path);
+            goto fail;
+        }
+        got += (size_t)n;
+    }
+    text[got] = '\0';
+    if (!strstr(text, "-----BEGIN ")) {
+        err_set(err, 400, "bad_setting", "%s=%s: not PEM (no -----BEGIN line)", key, path);
+        goto fail;
+    }
+    close(fd);
+    *len = got;
+    return text;
+fail:
+    if (text) {
+        explicit_bzero(text, (size_t)sb.st_size);
+        free(text);
+    }
+    close(fd);
+    return NULL;
+}
+
+static void server_free(struct http_server *s)
+{
+    free(s->tls_cert);
+    if (s->tls_key) {
+        explicit_bzero(s->tls_key, s->tls_key_len); /* no private key left in freed memory */
+        free(s->tls_key);
+    }
+    free(s);
+}
+
+/* HTTPS when RELIEF_TLS_CERT and RELIEF_TLS_KEY are both set: the PEM text
+ * of both, read now so a wrong path stops the start with a clear message. */
+static int tls_load(struct http_server *s, struct app_err *err)
+{
+    const struct config *cfg = s->app->cfg;
+    size_t cert_len;
+
+    if (!cfg->tls_cert[0] && !cfg->tls_key[0])
+        return 0;
+    if (!cfg->tls_cert[0] || !cfg->tls_key[0])
+        return err_set(err, 400, "bad_setting",
+                       "%s is set but %s is not: HTTPS needs both the certificate and its key"
+                       " (PEM files, see docs/https.md); set both, or neither for plain HTTP",
+                       cfg->tls_cert[0] ? "RELIEF_TLS_CERT" : "RELIEF_TLS_KEY",
+                       cfg->tls_cert[0] ? "RELIEF_TLS_KEY" : "RELIEF_TLS_CERT");
+    if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+        return err_set(err, 500, "bad_setting",
+                       "this libmicrohttpd was built without TLS; unset RELIEF_TLS_CERT/KEY");
+    s->tls_cert = read_pem(cfg->tls_cert, "RELIEF_TLS_CERT", &cert_len, err);
+    if (!s->tls_cert)
+        return -1;
+    s->tls_key = read_pem(cfg->tls_key, "RELIEF_TLS_KEY", &s->tls_key_len, err);
+    return s->tls_key ? 0 : -1;
+}
+
 struct http_server *http_start(const struct app *app, struct app_err *err)
 {
     struct http_server *s = calloc(1, sizeof(*s));
     struct sockaddr_in sa;
     const union MHD_DaemonInfo *info;
+    unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
 
     if (!s) {
         err_set(err, 500, "internal", "out of memory");
@@ -572,26 +667,81 @@ struct http_server *http_start(const struct app *app, struct app_err *err)
     sa.sin_family = AF_INET;
     sa.sin_port = htons((uint16_t)app->cfg->http_port);
     if (inet_pton(AF_INET, app->cfg->http_bind, &sa.sin_addr) != 1) {
-        free(s);
+        server_free(s);
         err_set(err, 400, "bad_setting", "RELIEF_HTTP_BIND must be an IPv4 address");
         return NULL;
     }
-    s->d = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-        on_access, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL, MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)app->cfg->http_threads,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)app->cfg->http_conn_timeout,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)1000, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-        s, MHD_OPTION_END);
+    if (tls_load(s, err) != 0) {
+        server_free(s);
+        return NULL;
+    }
+    /* Where to listen and the TLS files go in one option array, so plain HTTP
+     * simply ends the array earlier.  A socket bound beforehand (http_listen)
+     * replaces the address. */
+    struct MHD_OptionItem opts[4];
+    int no = 0;
+    if (app->listen_fd >= 0)
+        opts[no++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, app->listen_fd, NULL};
+    else
+        opts[no++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &sa};
+    if (s->tls_cert) {
+        flags |= MHD_USE_TLS;
+        opts[no++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, s->tls_cert};
+        opts[no++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key};
+    }
+    opts[no] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+    s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_access, s, MHD_OPTION_EXTERNAL_LOGGER,
+                            mhd_logger, NULL, MHD_OPTION_THREAD_POOL_SIZE,
+                            (unsigned int)app->cfg->http_threads, MHD_OPTION_CONNECTION_TIMEOUT,
+                            (unsigned int)app->cfg->http_conn_timeout, MHD_OPTION_CONNECTION_LIMIT,
+                            (unsigned int)1000, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                            MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
     if (!s->d) {
-        free(s);
-        err_set(err, 500, "listen_failed", "cannot listen on %s:%d (%s)", app->cfg->http_bind,
-                app->cfg->http_port, strerror(errno));
+        int e = errno;
+        if (s->tls_cert)
+            /* errno says little here: MHD's log lines above carry GnuTLS's reason. */
+            err_set(err, 500, "listen_failed",
+                    "cannot start HTTPS on %s:%d: check that RELIEF_TLS_CERT and RELIEF_TLS_KEY"
+                    " are a certificate and its matching key (see the mhd lines above), and that"
+                    " the port is free",
+                    app->cfg->http_bind, app->cfg->http_port);
+        else
+            err_set(err, 500, "listen_failed", "cannot listen on %s:%d (%s)", app->cfg->http_bind,
+                    app->cfg->http_port, strerror(e));
+        server_free(s);
         return NULL;
     }
     info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
     s->port = info ? info->port : app->cfg->http_port;
+    if (s->tls_cert)
+        LOG_INFO("https cert=%s", app->cfg->tls_cert);
     return s;
+}
+
+int http_listen(const char *addr, int port, int *bound, struct app_err *err)
+{
+    struct sockaddr_in sa;
+    socklen_t len = sizeof(sa);
+    int fd, one = 1;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)port);
+    if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
+        return err_set(err, 400, "bad_setting", "RELIEF_HTTP_BIND must be an IPv4 address");
+    fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0)
+        return err_set(err, 500, "listen_failed", "socket: %s", strerror(errno));
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(fd, 512) != 0 ||
+        getsockname(fd, (struct sockaddr *)&sa, &len) != 0) {
+        int e = errno;
+        close(fd);
+        return err_set(err, 500, "listen_failed", "cannot listen on %s:%d (%s)", addr, port,
+                       strerror(e));
+    }
+    *bound = ntohs(sa.sin_port);
+    return fd;
 }
 
 int http_port(const struct http_server *s)
@@ -604,5 +754,5 @@ void http_stop(struct http_server *s)
     if (!s)
         return;
     MHD_stop_daemon(s->d);
-    free(s);
+    server_free(s);
 }
