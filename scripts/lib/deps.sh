@@ -13,8 +13,15 @@ RELIEF_DEB_PACKAGES=(
     mariadb-server-core mariadb-client libmariadb-dev
     # libraries the C code links
     libmicrohttpd-dev libjansson-dev libqrencode-dev uuid-dev libargon2-dev libssl-dev libcsv-dev
-    # unit tests
-    libcmocka-dev
+    # labels: PDF and PNG with Chinese text (cairo + pango + Noto CJK)
+    libcairo2-dev libpango1.0-dev fonts-noto-cjk
+    # TLS certificates for the depot network (scripts/make-cert)
+    openssl
+    # unit tests; label tests decode QR codes with zbarimg from PDFs rasterised by pdftoppm,
+    # and compare with the qrencode command
+    libcmocka-dev zbar-tools poppler-utils qrencode
+    # browser tests (playwright-core drives Debian's chromium)
+    chromium
 )
 
 # deps_missing: print the packages of RELIEF_DEB_PACKAGES (plus nodejs when no
@@ -23,6 +30,8 @@ RELIEF_DEB_PACKAGES=(
 deps_missing() {
     local -a want=("${RELIEF_DEB_PACKAGES[@]}")
     command -v node >/dev/null 2>&1 || want+=(nodejs)
+    # Debian's nodejs comes without npm, which the web UI and browser tests need.
+    command -v npm >/dev/null 2>&1 || want+=(npm)
     local -A have=()
     local name status
     # dpkg-query exits 1 when it knows nothing of a package; what it printed still counts.

@@ -1,0 +1,80 @@
+// api.mjs -- calls to the JSON API (/api/v1) and what the page knows about
+// the network.
+//
+// api() resolves to {status, ok, json} for every HTTP answer and throws a
+// NetError when no answer came (no network, server down, timeout).  The
+// session is the HttpOnly cookie rs_session: the browser sends it; the page
+// never sees it.  `net` tells whether the server was reachable the last time
+// we asked (together with navigator.onLine), for the online/offline badge.
+
+export const API = '/api/v1';
+
+export class NetError extends Error {}
+
+// 502/503/504: the server (or a proxy) cannot answer now; try again later.
+export const retryable = (status) => status === 502 || status === 503 || status === 504;
+
+class Net extends EventTarget {
+  constructor() {
+    super();
+    this.reachable = true;
+    window.addEventListener('online', () => { this.reachable = true; this.emit(); });
+    window.addEventListener('offline', () => this.emit());
+  }
+  get online() { return navigator.onLine && this.reachable; }
+  set(reachable) {
+    if (reachable === this.reachable) return;
+    this.reachable = reachable;
+    this.emit();
+  }
+  emit() { this.dispatchEvent(new Event('change')); }
+}
+export const net = new Net();
+
+// An event target for "the session is gone" (401 outside log-in).
+export const authEvents = new EventTarget();
+
+export async function api(method, path, { body, idemKey, timeoutMs = 15000, raw = false } = {}) {
+  const headers = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (idemKey) headers['Idempotency-Key'] = idemKey;
+  const ctl = new AbortController();
+  const timer = setTimeout(() => ctl.abort(), timeoutMs);
+  let res;
+  try {
+    if (!navigator.onLine) throw new Error('offline');
+    res = await fetch(path.startsWith('/') ? path : `${API}/${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'same-origin',
+      cache: 'no-store',
+      signal: ctl.signal,
+    });
+  } catch (e) {
+    net.set(false);
+    throw new NetError(e && e.message ? e.message : 'network error');
+  } finally {
+    clearTimeout(timer);
+  }
+  net.set(!retryable(res.status));
+  let json = null;
+  if (!raw) {
+    const text = await res.text().catch(() => '');
+    if (text) {
+      try { json = JSON.parse(text); } catch { json = null; }
+    }
+  }
+  if (res.status === 401 && !path.includes('auth/'))
+    authEvents.dispatchEvent(new Event('unauthenticated'));
+  return { status: res.status, ok: res.ok, json, res };
+}
+
+// {code, message, field} of an error answer (or a made-up one).
+export function errorOf(r) {
+  const e = r && r.json && r.json.error;
+  if (e && typeof e === 'object')
+    return { status: r.status, code: e.code || 'error', message: e.message || '', field: e.field || null,
+             replaced_by: r.json.replaced_by ?? e.replaced_by ?? null };
+  return { status: r ? r.status : 0, code: 'http_' + (r ? r.status : 0), message: '', field: null };
+}

@@ -1,0 +1,112 @@
+// main.mjs -- start-up: catalogues, service worker, session, queue, routes.
+
+import { initI18n, onLangChange, t } from './i18n.mjs';
+import { $, clear } from './dom.mjs';
+import { net, authEvents } from './api.mjs';
+import * as queue from './queue.mjs';
+import { applySent } from './data.mjs';
+import { loadSession, currentUser, dropUser } from './session.mjs';
+import { parseHash, go, takeLabelPath, onRoute } from './router.mjs';
+import { renderHeader, renderNav, mountLogin, mountStock, mountQueue, doLogout, toast } from './views.mjs';
+import { mountScan, leaveScan } from './scan.mjs';
+import * as fb from './feedback.mjs';
+
+const WANTED = 'rs.wanted'; // the page asked for before logging in
+let unmount = null;
+let currentName = null;
+let loginNotice = null;
+
+function header() {
+  renderHeader($('#top'), { onLogout: async () => { if (await doLogout()) { refreshChrome(); go('login'); } } });
+}
+
+function refreshChrome() {
+  header();
+  renderNav($('#nav'), currentName);
+}
+
+function render(route) {
+  const { name, params } = route;
+  const user = currentUser();
+  if (!user && name !== 'login') {
+    try { sessionStorage.setItem(WANTED, location.hash); } catch { /* private mode */ }
+    go('login');
+    return;
+  }
+  if (user && !['scan', 'stock', 'queue'].includes(name)) {
+    go('scan');
+    return;
+  }
+  if (unmount) unmount();
+  if (currentName === 'scan' && name !== 'scan') leaveScan();
+  currentName = name;
+  const main = clear($('#main'));
+  refreshChrome();
+  switch (name) {
+    case 'login':
+      unmount = mountLogin(main, { onLoggedIn: loggedIn, notice: loginNotice });
+      break;
+    case 'stock': unmount = mountStock(main, params); break;
+    case 'queue': unmount = mountQueue(main, params); break;
+    default: unmount = mountScan(main, params); break;
+  }
+}
+
+function loggedIn(user) {
+  loginNotice = null;
+  queue.startQueue(user.username);
+  let wanted = null;
+  try { wanted = sessionStorage.getItem(WANTED); sessionStorage.removeItem(WANTED); } catch { /* private mode */ }
+  if (wanted && !wanted.startsWith('#/login')) location.hash = wanted;
+  else go('scan');
+}
+
+async function registerServiceWorker() {
+  if (!('serviceWorker' in navigator)) return;
+  try {
+    await navigator.serviceWorker.register('/sw.js', { scope: '/' });
+  } catch (e) {
+    console.warn('service worker', e);
+  }
+}
+
+async function start() {
+  await initI18n();
+  fb.unlockAudio();
+  registerServiceWorker();
+  takeLabelPath();
+
+  queue.onBeforeSent((item, result) => applySent(item, result));
+  queue.queueEvents.addEventListener('change', () => header());
+  queue.queueEvents.addEventListener('sent', (e) => {
+    if (!e.detail.foreground) toast(t('queue.sentToast'), 'sent');
+  });
+  queue.queueEvents.addEventListener('refused', (e) => {
+    if (!e.detail.foreground) {
+      fb.refusal();
+      toast(t('queue.refusedToast'), 'refused');
+    }
+  });
+  net.addEventListener('change', () => header());
+  onLangChange(() => render(parseHash()));
+  authEvents.addEventListener('unauthenticated', () => {
+    if (!currentUser()) return;
+    queue.stopQueue();
+    loginNotice = t('login.expired');
+    dropUser();
+    go('login');
+  });
+
+  const s = await loadSession();
+  if (s.user) queue.startQueue(s.user.username);
+  else if (s.offline) loginNotice = t('login.offlineNoUser');
+  onRoute(render);
+  render(parseHash());
+  document.body.classList.add('ready');
+}
+
+start().catch((e) => {
+  console.error(e);
+  const main = $('#main');
+  if (main) main.textContent = String(e && e.message ? e.message : e);
+});
