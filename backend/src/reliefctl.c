@@ -24,6 +24,8 @@ static const struct {
     {"demo-data", ctl_demo_data, "build the demo city: depots, stock, teams, users, history"},
     {"verify-ledger", ctl_verify_ledger, "check balances against the ledger (exit 1 if wrong)"},
     {"user-add", ctl_user_add, "create a user (password on standard input)"},
+    {"labels", ctl_labels, "print labels (PDF, ZPL, SVG, PNG), creating missing ones"},
+    {"readiness", ctl_readiness, "readiness of a town or the whole city (JSON or CSV)"},
     {"db-drop", ctl_db_drop, "drop the whole database (tests, --reset)"},
 };
 

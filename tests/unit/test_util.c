@@ -176,7 +176,7 @@ static void test_qty_parse_refused(void **state)
     parse_refused("abc");
     parse_refused("0x10");
     parse_refused("1,5");
-    parse_refused("1000000000000");      /* 13 digits: beyond DECIMAL(15,3) */
+    parse_refused("1000000000000");           /* 13 digits: beyond DECIMAL(15,3) */
     parse_refused("99999999999999999999999"); /* would overflow int64 */
 }
 
@@ -211,8 +211,8 @@ static void test_qty_format(void **state)
 static void test_qty_format_roundtrip(void **state)
 {
     (void)state;
-    static const int64_t v[] = {0, 1, 9, 10, 99, 100, 999, 1000, 1001, 12345, -1, -999,
-                                -1000, -12345, 500000, QTY_MAX, -QTY_MAX};
+    static const int64_t v[] = {0,     1,  9,    10,    99,     100,    999,     1000,    1001,
+                                12345, -1, -999, -1000, -12345, 500000, QTY_MAX, -QTY_MAX};
     for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
         char s[40];
         int64_t back = 0;
@@ -351,9 +351,9 @@ static void test_datetime_parse_bare_date(void **state)
 static void test_datetime_parse_refused(void **state)
 {
     (void)state;
-    dt_refused("2026-11-28T10:00:00");      /* no zone: ambiguous */
-    dt_refused("2026-11-28T10:00:00.123");  /* no zone after a fraction */
-    dt_refused("2026-11-28T10:00Z");        /* no seconds */
+    dt_refused("2026-11-28T10:00:00");     /* no zone: ambiguous */
+    dt_refused("2026-11-28T10:00:00.123"); /* no zone after a fraction */
+    dt_refused("2026-11-28T10:00Z");       /* no seconds */
     dt_refused("2026-11-28T24:00:00Z");
     dt_refused("2026-11-28T10:60:00Z");
     dt_refused("2026-11-28T10:00:61Z");

@@ -20,6 +20,8 @@ int ctl_seed(const struct config *cfg, int argc, char **argv);
 int ctl_demo_data(const struct config *cfg, int argc, char **argv);
 int ctl_verify_ledger(const struct config *cfg, int argc, char **argv);
 int ctl_user_add(const struct config *cfg, int argc, char **argv);
+int ctl_labels(const struct config *cfg, int argc, char **argv);
+int ctl_readiness(const struct config *cfg, int argc, char **argv);
 
 /* Progress on stderr: a bar on a terminal, a plain line every `step` otherwise. */
 void ctl_progress(const char *what, long done, long total);

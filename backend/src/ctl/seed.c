@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define TOWN_RESERVE_PERSONS 500
 #define MSG_LEN 768
@@ -156,6 +157,9 @@ struct seed {
     struct season *seasons;
     int nseasons;
     int nwarn;
+    /* Readiness data (kits.csv, standard_substitutes.csv): see read_readiness. */
+    struct csvr_table kit_t, sub_t;
+    int kits_new, kits_kept, subs_new, subs_kept;
 };
 
 static void warn(struct seed *S, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -957,6 +961,185 @@ static int write_seasons(struct seed *S, struct db_conn *c, struct app_err *err,
     return 0;
 }
 
+/* ------------------------------------------------------------ readiness data (migration 0004) */
+
+/*
+ * kits.csv (the family relief kit) and standard_substitutes.csv (what may
+ * count for a standard's line, at what ratio).  Both files are optional, so a
+ * seed folder made before readiness still loads.  Kits are plain data: a kit
+ * is written when its code is new, its lines when it has none.  Substitutes
+ * belong to a standard version: they are attached to version 1 only while
+ * version 1 has none and no later version exists (an administrator's
+ * versions are never touched); otherwise they are kept as they are.
+ */
+static int read_readiness(struct seed *S, char *msg)
+{
+    static const char *const kcols[] = {"kit_code", "kit_name_zh", "kit_name_en", "item_code",
+                                        "qty",      "source",      NULL};
+    static const char *const scols[] = {"standard_code", "item_code", "substitute_item_code",
+                                        "ratio",         "source",    NULL};
+    char path[1024];
+    struct csvr_table *t;
+
+    snprintf(path, sizeof(path), "%s/kits.csv", S->dir);
+    if (access(path, R_OK) == 0) {
+        t = &S->kit_t;
+        if (load_file(S, t, "kits.csv", kcols, msg) != 0)
+            return -1;
+        for (int r = 0; r < t->nrows; r++) {
+            const char *kit = csvr_get(t, r, csvr_col(t, "kit_code"));
+            const char *item = csvr_get(t, r, csvr_col(t, "item_code"));
+            int64_t q;
+            if (!code_ok(kit, 48))
+                BAD(t, r, "kit_code '%s' is empty, too long or not a plain code", kit);
+            if (!*csvr_get(t, r, csvr_col(t, "kit_name_zh")) ||
+                u8len(csvr_get(t, r, csvr_col(t, "kit_name_zh"))) > 96 ||
+                !*csvr_get(t, r, csvr_col(t, "kit_name_en")) ||
+                u8len(csvr_get(t, r, csvr_col(t, "kit_name_en"))) > 160)
+                BAD(t, r, "kit_name_zh (1-96) and kit_name_en (1-160 characters) are required");
+            if (find_item_code(S, item) < 0)
+                BAD(t, r, "item_code %s is not in item_catalogue.csv", item);
+            if (qty_parse(csvr_get(t, r, csvr_col(t, "qty")), &q) != 0 || q <= 0)
+                BAD(t, r, "qty '%s' is not a quantity > 0", csvr_get(t, r, csvr_col(t, "qty")));
+            for (int k = 0; k < r; k++)
+                if (!strcmp(csvr_get(t, k, csvr_col(t, "kit_code")), kit) &&
+                    !strcmp(csvr_get(t, k, csvr_col(t, "item_code")), item))
+                    BAD(t, r, "kit %s names item %s twice", kit, item);
+        }
+    } else {
+        warn(S, "%s: not found; no kit definitions loaded", path);
+    }
+
+    snprintf(path, sizeof(path), "%s/standard_substitutes.csv", S->dir);
+    if (access(path, R_OK) == 0) {
+        t = &S->sub_t;
+        if (load_file(S, t, "standard_substitutes.csv", scols, msg) != 0)
+            return -1;
+        for (int r = 0; r < t->nrows; r++) {
+            const char *std = csvr_get(t, r, csvr_col(t, "standard_code"));
+            const char *item = csvr_get(t, r, csvr_col(t, "item_code"));
+            const char *sub = csvr_get(t, r, csvr_col(t, "substitute_item_code"));
+            int64_t q;
+            int known = 0;
+            for (int k = 0; k < S->nstd; k++)
+                known |= strcmp(S->std[k].code, std) == 0;
+            if (!known)
+                BAD(t, r, "standard_code %s is none of the standards the seed loads", std);
+            if (find_item_code(S, item) < 0 || find_item_code(S, sub) < 0)
+                BAD(t, r, "item_code and substitute_item_code must be codes of item_catalogue.csv");
+            if (strcmp(item, sub) == 0)
+                BAD(t, r, "an item cannot be its own substitute");
+            if (qty_parse(csvr_get(t, r, csvr_col(t, "ratio")), &q) != 0 || q <= 0 ||
+                q > 1000 * QTY_SCALE)
+                BAD(t, r, "ratio '%s' is not a number > 0 and <= 1000",
+                    csvr_get(t, r, csvr_col(t, "ratio")));
+            for (int k = 0; k < r; k++)
+                if (!strcmp(csvr_get(t, k, csvr_col(t, "standard_code")), std) &&
+                    !strcmp(csvr_get(t, k, csvr_col(t, "item_code")), item) &&
+                    !strcmp(csvr_get(t, k, csvr_col(t, "substitute_item_code")), sub))
+                    BAD(t, r, "the same substitute appears twice");
+        }
+    } else {
+        warn(S, "%s: not found; no substitutes loaded", path);
+    }
+    return 0;
+}
+
+static int write_kits(struct seed *S, struct db_conn *c, struct app_err *err)
+{
+    const struct csvr_table *t = &S->kit_t;
+    for (int r = 0; r < t->nrows; r++) {
+        const char *code = csvr_get(t, r, csvr_col(t, "kit_code"));
+        int64_t kit, lines, q;
+        long long item;
+        int first = 1;
+        for (int k = 0; k < r; k++)
+            first &= strcmp(csvr_get(t, k, csvr_col(t, "kit_code")), code) != 0;
+        if (!first)
+            continue; /* the kit's lines are written with its first row */
+        TRY(lookup_id(c, err, "SELECT id FROM kit WHERE code = ?", code, &kit));
+        if (!kit) {
+            TRY(db_exec(c, err,
+                        "INSERT INTO kit (code, name_zh, name_en, source) VALUES (?, ?, ?, ?)",
+                        "ssss", code, csvr_get(t, r, csvr_col(t, "kit_name_zh")),
+                        csvr_get(t, r, csvr_col(t, "kit_name_en")),
+                        "db/seed/kits.csv (planning data; each line names its basis)"));
+            kit = (int64_t)db_insert_id(c);
+        }
+        TRY(db_query_int(c, &lines, err, "SELECT COUNT(*) FROM kit_line WHERE kit_id = ?", "l",
+                         (long long)kit));
+        if (lines > 0) {
+            S->kits_kept++;
+            continue;
+        }
+        for (int k = r; k < t->nrows; k++) {
+            if (strcmp(csvr_get(t, k, csvr_col(t, "kit_code")), code) != 0)
+                continue;
+            item = S->items[find_item_code(S, csvr_get(t, k, csvr_col(t, "item_code")))].id;
+            qty_parse(csvr_get(t, k, csvr_col(t, "qty")), &q);
+            TRY(db_exec(c, err,
+                        "INSERT INTO kit_line (kit_id, item_id, qty, note) VALUES (?, ?, ?, ?)",
+                        "llqs", (long long)kit, item, q, csvr_get(t, k, csvr_col(t, "source"))));
+        }
+        S->kits_new++;
+    }
+    return 0;
+}
+
+static int write_substitutes(struct seed *S, struct db_conn *c, struct app_err *err)
+{
+    const struct csvr_table *t = &S->sub_t;
+    for (int r = 0; r < t->nrows; r++) {
+        const char *std = csvr_get(t, r, csvr_col(t, "standard_code"));
+        int64_t v1, later, subs, line, q;
+        long long item, sub;
+        int first = 1;
+        for (int k = 0; k < r; k++)
+            first &= strcmp(csvr_get(t, k, csvr_col(t, "standard_code")), std) != 0;
+        if (!first)
+            continue; /* one standard at a time, from its first row */
+        TRY(lookup_id(c, err, "SELECT id FROM standard WHERE code = ? AND version = 1", std, &v1));
+        TRY(db_query_int(c, &later, err,
+                         "SELECT COUNT(*) FROM standard WHERE code = ? AND version > 1", "s", std));
+        TRY(db_query_int(c, &subs, err,
+                         "SELECT COUNT(*) FROM standard_substitute WHERE standard_id = ?", "l",
+                         (long long)v1));
+        if (!v1 || later > 0 || subs > 0) {
+            S->subs_kept++;
+            continue;
+        }
+        for (int k = r; k < t->nrows; k++) {
+            if (strcmp(csvr_get(t, k, csvr_col(t, "standard_code")), std) != 0)
+                continue;
+            item = S->items[find_item_code(S, csvr_get(t, k, csvr_col(t, "item_code")))].id;
+            sub =
+                S->items[find_item_code(S, csvr_get(t, k, csvr_col(t, "substitute_item_code")))].id;
+            TRY(db_query_int(c, &line, err,
+                             "SELECT COUNT(*) FROM standard_line WHERE standard_id = ?"
+                             " AND item_id = ?",
+                             "ll", (long long)v1, item));
+            if (!line) {
+                warn(S, "%s:%d: %s has no line for %s; substitute skipped", t->path,
+                     t->rows[k].line, std, csvr_get(t, k, csvr_col(t, "item_code")));
+                continue;
+            }
+            qty_parse(csvr_get(t, k, csvr_col(t, "ratio")), &q);
+            TRY(db_exec(c, err,
+                        "INSERT INTO standard_substitute (standard_id, item_id, substitute_item_id,"
+                        " ratio, note) VALUES (?, ?, ?, ?, ?)",
+                        "lllqs", (long long)v1, item, sub, q,
+                        csvr_get(t, k, csvr_col(t, "source"))));
+            S->subs_new++;
+        }
+    }
+    return 0;
+}
+
+static int write_readiness(struct seed *S, struct db_conn *c, struct app_err *err)
+{
+    return write_kits(S, c, err) != 0 || write_substitutes(S, c, err) != 0 ? -1 : 0;
+}
+
 static void seed_free(struct seed *S)
 {
     csvr_free(&S->div_t);
@@ -966,6 +1149,8 @@ static void seed_free(struct seed *S)
     csvr_free(&S->team_t);
     csvr_free(&S->ten_t);
     csvr_free(&S->season_t);
+    csvr_free(&S->kit_t);
+    csvr_free(&S->sub_t);
     free(S->div);
     free(S->items);
     for (int i = 0; i < S->nstd; i++)
@@ -1018,7 +1203,8 @@ int ctl_seed(const struct config *cfg, int argc, char **argv)
     /* 1. Read and check every file; nothing is written if one is bad. */
     if (read_divisions(&S, msg) != 0 || read_items(&S, msg) != 0 ||
         read_town_standard(&S, msg) != 0 || read_team_standards(&S, msg) != 0 ||
-        read_ten_haves(&S, msg) != 0 || read_seasons(&S, msg) != 0) {
+        read_ten_haves(&S, msg) != 0 || read_seasons(&S, msg) != 0 ||
+        read_readiness(&S, msg) != 0) {
         fprintf(stderr, "seed: %s\n", msg);
         seed_free(&S);
         return CTL_USAGE;
@@ -1034,7 +1220,7 @@ int ctl_seed(const struct config *cfg, int argc, char **argv)
     if (db_begin(c, &err) != 0 || write_org_units(&S, c, &err, &n) != 0 ||
         write_items(&S, c, &err, &n) != 0 || write_standards(&S, c, &err, &n) != 0 ||
         write_ten_haves(&S, c, &err, &n) != 0 || write_seasons(&S, c, &err, &n) != 0 ||
-        db_commit(c, &err) != 0) {
+        write_readiness(&S, c, &err) != 0 || db_commit(c, &err) != 0) {
         unsigned no = db_errno(c);
         if (db_in_txn(c))
             db_rollback(c);
@@ -1062,6 +1248,10 @@ int ctl_seed(const struct config *cfg, int argc, char **argv)
             S.dir, S.ndiv, n.org_new, n.org_seen, S.nitems, n.item_new, n.item_seen, S.nstd,
             n.std_new, n.lines_new, n.std_kept, n.std_differs ? ", some differ: see above" : "",
             n.checks_new + n.checks_seen, n.checks_new, S.nseasons, n.season_new, n.season_seen);
+    fprintf(stderr,
+            "  kits           %4d  (%d new, %d kept)\n"
+            "  substitutes    %4d  new (standards kept as they were: %d)\n",
+            S.kits_new + S.kits_kept, S.kits_new, S.kits_kept, S.subs_new, S.subs_kept);
     if (S.nwarn)
         fprintf(stderr, "  %d warning(s), see above\n", S.nwarn);
     seed_free(&S);

@@ -50,6 +50,17 @@ H(h_print_jobs_list);
 H(h_print_jobs_done);
 /* h_label_render.c: images and sheets */
 H(h_label_sheet);
+/* h_standards.c: versioned standards and flood seasons */
+H(h_standards_list);
+H(h_standard_get);
+H(h_standard_version_create);
+H(h_flood_seasons_list);
+H(h_flood_season_put);
+/* h_readiness.c: readiness of towns, the city, teams and villages */
+H(h_readiness_city);
+H(h_readiness_town);
+H(h_readiness_team);
+H(h_readiness_village);
 
 #undef H
 

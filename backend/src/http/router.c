@@ -30,6 +30,7 @@ const struct route routes[] = {
     {"GET", "/api/v1/depots", h_depots_list, ALL, 0},
     {"POST", "/api/v1/depots", h_depot_create, OFF, R_BODY},
     {"GET", "/api/v1/depots/{id}", h_depot_get, ALL, 0},
+    {"PATCH", "/api/v1/depots/{id}", h_depot_update, OFF, R_BODY},
     {"POST", "/api/v1/depots/{id}/bins", h_bin_create, OFF | WH, R_BODY},
     {"GET", "/api/v1/lots", h_lots_list, ALL, 0},
     {"POST", "/api/v1/lots", h_lot_create, WH, R_BODY},
@@ -48,6 +49,25 @@ const struct route routes[] = {
     {"POST", "/api/v1/stocktakes", h_stocktake_create, WH, R_BODY},
     {"POST", "/api/v1/stocktakes/{id}/recount", h_stocktake_recount, WH | ROLE_TOWN_OFFICIAL,
      R_BODY},
+
+    {"GET", "/api/v1/labels", h_labels_list, ALL, 0},
+    {"POST", "/api/v1/labels", h_labels_create, WH | ROLE_TOWN_OFFICIAL, R_BODY},
+    {"GET", "/api/v1/labels/{code}", h_label_get, ALL, 0},
+    {"POST", "/api/v1/labels/{code}/void", h_label_void, WH | ROLE_TOWN_OFFICIAL, R_BODY},
+    {"POST", "/api/v1/labels/{code}/reprint", h_label_reprint, WH | ROLE_TOWN_OFFICIAL, 0},
+    {"POST", "/api/v1/label-sheets", h_label_sheet, ALL, R_BODY | R_NO_IDEM}, /* a read */
+    {"GET", "/api/v1/print-jobs", h_print_jobs_list, WH | ROLE_TOWN_OFFICIAL, 0},
+    {"POST", "/api/v1/print-jobs/done", h_print_jobs_done, WH | ROLE_TOWN_OFFICIAL, R_BODY},
+
+    {"GET", "/api/v1/standards", h_standards_list, ALL, 0},
+    {"GET", "/api/v1/standards/{id}", h_standard_get, ALL, 0},
+    {"POST", "/api/v1/standards/{code}/versions", h_standard_version_create, ADM, R_BODY},
+    {"GET", "/api/v1/flood-seasons", h_flood_seasons_list, ALL, 0},
+    {"PUT", "/api/v1/flood-seasons/{year}", h_flood_season_put, ADM, R_BODY},
+    {"GET", "/api/v1/readiness/city", h_readiness_city, ALL, 0},
+    {"GET", "/api/v1/readiness/towns/{code}", h_readiness_town, ALL, 0},
+    {"GET", "/api/v1/readiness/teams/{id}", h_readiness_team, ALL, 0},
+    {"GET", "/api/v1/readiness/villages/{code}", h_readiness_village, ALL, 0},
 };
 const size_t nroutes = sizeof(routes) / sizeof(routes[0]);
 
