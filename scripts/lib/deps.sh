@@ -13,6 +13,8 @@ RELIEF_DEB_PACKAGES=(
     mariadb-server-core mariadb-client libmariadb-dev
     # libraries the C code links
     libmicrohttpd-dev libjansson-dev libqrencode-dev uuid-dev libargon2-dev libssl-dev libcsv-dev
+    # exports: XLSX (libxlsxwriter); the API tests read XLSX back with unzip
+    libxlsxwriter-dev unzip
     # labels: PDF and PNG with Chinese text (cairo + pango + Noto CJK)
     libcairo2-dev libpango1.0-dev fonts-noto-cjk
     # TLS certificates for the depot network (scripts/make-cert)

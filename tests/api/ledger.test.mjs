@@ -468,6 +468,17 @@ test('CSV export of /movements and /stock', async () => {
   assert.ok(srows[0].includes('qty'), `stock CSV header: ${srows[0]}`);
   assert.equal(srows.length, 2, `expected header + 1 row:\n${s.text}`);
   assert.equal(Number(srows[1][srows[0].indexOf('qty')]), 5);
+
+  // Every list is exportable: the same rows as XLSX (a zip whose shared
+  // strings hold the lot number), and an unknown format is refused.
+  const x = await fetch(`${wh.base}/api/v1/stock?lot=${lotId}&format=xlsx`,
+                        { headers: wh.authHeaders() });
+  assert.equal(x.status, 200);
+  assert.match(x.headers.get('content-type') || '', /spreadsheetml/);
+  const buf = Buffer.from(await x.arrayBuffer());
+  assert.equal(buf.subarray(0, 2).toString('latin1'), 'PK');
+  const bad = await wh.get(`/stock?lot=${lotId}&format=xml`);
+  expectStatus(bad, 400);
 });
 
 test('GET /stock filters', async () => {

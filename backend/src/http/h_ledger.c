@@ -71,15 +71,15 @@ static int load_lot(struct db_conn *db, int64_t lot_id, const char *field, struc
 int h_stock_list(struct req *rq, struct resp *rs, struct app_err *err)
 {
     struct qb q;
-    int limit, rc, csv = q_want_csv(rq), include_zero = 0;
+    int limit, rc, include_zero = 0;
     int has_bin, has_lot, has_before, has_after;
     int64_t cursor, depot, bin, item, lot, org;
     char before[11], after[11];
     const char *dref = req_query(rq, "depot"), *iref = req_query(rq, "item"),
                *oref = req_query(rq, "org_unit");
 
-    if (q_page(rq, csv ? 100000 : 500, &limit, &cursor, err) != 0 ||
-        q_int(rq, "bin", &bin, &has_bin, err) != 0 || q_int(rq, "lot", &lot, &has_lot, err) != 0 ||
+    if (q_page(rq, 500, &limit, &cursor, err) != 0 || q_int(rq, "bin", &bin, &has_bin, err) != 0 ||
+        q_int(rq, "lot", &lot, &has_lot, err) != 0 ||
         q_date(rq, "expires_before", before, &has_before, err) != 0 ||
         q_date(rq, "expires_after", after, &has_after, err) != 0 ||
         q_bool(rq, "include_zero", &include_zero, err) != 0)
@@ -131,7 +131,7 @@ int h_stock_list(struct req *rq, struct resp *rs, struct app_err *err)
         qb_add(&q, " AND s.qty > 0");
     qb_add(&q, " ORDER BY s.bin_id, s.lot_id LIMIT ?");
     dbp_int(&q.ps, limit + 1);
-    rc = qb_export(&q, rq, rs, limit, "row_key", "stock.csv", err);
+    rc = qb_page(&q, rq, rs, limit, "row_key", err);
     qb_free(&q);
     return rc;
 bad_ref:
@@ -159,13 +159,13 @@ static json_t *movement_json(struct db_conn *db, int64_t id, struct app_err *err
 int h_movements_list(struct req *rq, struct resp *rs, struct app_err *err)
 {
     struct qb q;
-    int limit, rc, csv = q_want_csv(rq);
+    int limit, rc;
     int has_bin, has_lot, has_from, has_to, has_tr;
     int64_t cursor, depot, bin, item, lot, tr;
     char from[11], to[11];
     const char *dref = req_query(rq, "depot"), *iref = req_query(rq, "item"), *kind;
 
-    if (q_page(rq, csv ? 100000 : 500, &limit, &cursor, err) != 0 ||
+    if (q_page(rq, 500, &limit, &cursor, err) != 0 ||
         q_enum(rq, "kind",
                "receive|issue|transfer_out|transfer_in|adjust|count|dispose|return|reversal", &kind,
                err) != 0 ||
@@ -219,7 +219,7 @@ int h_movements_list(struct req *rq, struct resp *rs, struct app_err *err)
     }
     qb_add(&q, " ORDER BY m.id DESC LIMIT ?");
     dbp_int(&q.ps, limit + 1);
-    rc = qb_export(&q, rq, rs, limit, "id", "movements.csv", err);
+    rc = qb_page(&q, rq, rs, limit, "id", err);
     qb_free(&q);
     return rc;
 bad_ref:

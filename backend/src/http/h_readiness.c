@@ -7,6 +7,7 @@
  * the API can never disagree (ctl/readiness.c).
  */
 #include "handlers.h"
+#include "export.h"
 #include "query.h"
 
 #include "../core/buf.h"
@@ -332,24 +333,85 @@ static json_t *town_json(const struct rd_result *r)
     return o;
 }
 
+/* Render a town answer as the caller asked: JSON, the lines as CSV or
+ * XLSX (format=), or the printable report (pdf 1).  Takes o. */
+static int town_render(struct resp *rs, json_t *o, const char *fmt, int pdf, struct app_err *err)
+{
+    char name[96];
+    int rc = 0;
+
+    snprintf(name, sizeof(name), "readiness-%s",
+             json_string_value(json_object_get(json_object_get(o, "org_unit"), "code")));
+    if (pdf) {
+        char *out = NULL, fn[112];
+        size_t len = 0;
+        rc = report_pdf_town(o, NULL, 0, &out, &len, err);
+        snprintf(fn, sizeof(fn), "%s.pdf", name);
+        if (rc == 0)
+            resp_pdf(rs, out, len, fn);
+    } else if (fmt && strcmp(fmt, "csv") == 0) {
+        char fn[112];
+        snprintf(fn, sizeof(fn), "%s.csv", name);
+        rc = resp_csv_json(rs, json_object_get(o, "lines"), fn, err);
+    } else if (fmt && strcmp(fmt, "xlsx") == 0) {
+        char fn[112];
+        snprintf(fn, sizeof(fn), "%s.xlsx", name);
+        rc = resp_xlsx_json(rs, json_object_get(o, "lines"), "readiness", fn, err);
+    } else {
+        resp_json(rs, 200, o);
+        return 0;
+    }
+    json_decref(o);
+    return rc;
+}
+
 /* rd_request + as_of text + scope check, then the domain call. */
-int h_readiness_town(struct req *rq, struct resp *rs, struct app_err *err)
+static int town_run(struct req *rq, struct resp *rs, int pdf, struct app_err *err)
 {
     struct rd_request q;
     struct rd_result r;
     char as_of[11];
+    const char *fmt = NULL;
     int64_t id;
     int rc = -1;
 
     memset(&r, 0, sizeof(r));
-    if (read_request(rq, &q, as_of, err) != 0 ||
+    if ((!pdf && q_enum(rq, "format", "json|csv|xlsx", &fmt, err) != 0) ||
+        read_request(rq, &q, as_of, err) != 0 ||
         resolve_ref(rq->db, rq->params[0], "SELECT id FROM org_unit WHERE code = ?", &id, 404,
                     "code", err) != 0 ||
         auth_check_org(rq->db, &rq->who, id, err) != 0)
         return -1;
-    if (rd_town(rq->db, id, &q, &r, err) == 0 && check_source(rq, &r, err) == 0) {
-        resp_json(rs, 200, town_json(&r));
-        rc = 0;
+    if (rd_town(rq->db, id, &q, &r, err) == 0 && check_source(rq, &r, err) == 0)
+        rc = town_render(rs, town_json(&r), fmt, pdf, err);
+    rd_result_free(&r);
+    return rc;
+}
+
+int h_readiness_town(struct req *rq, struct resp *rs, struct app_err *err)
+{
+    return town_run(rq, rs, 0, err);
+}
+
+int h_readiness_town_pdf(struct req *rq, struct resp *rs, struct app_err *err)
+{
+    return town_run(rq, rs, 1, err);
+}
+
+int readiness_town_answer(struct db_conn *db, int64_t org_unit_id, int season_year, json_t **out,
+                          struct app_err *err)
+{
+    struct rd_request q;
+    struct rd_result r;
+    int rc = -1;
+
+    memset(&q, 0, sizeof(q));
+    memset(&r, 0, sizeof(r));
+    q.season_year = season_year;
+    *out = NULL;
+    if (rd_town(db, org_unit_id, &q, &r, err) == 0) {
+        *out = town_json(&r);
+        rc = *out ? 0 : err_set(err, 500, "internal", "out of memory");
     }
     rd_result_free(&r);
     return rc;
@@ -632,18 +694,19 @@ static int city_csv(struct resp *rs, const struct rd_result *r, const struct cit
  * a 403).  Sorted by risk; ?item= ranks by that item's line instead, and
  * ?status= keeps the rows with that status (of the line, with ?item=).
  */
-int h_readiness_city(struct req *rq, struct resp *rs, struct app_err *err)
+static int city_run(struct req *rq, struct resp *rs, int pdf, struct app_err *err)
 {
     struct rd_request q;
     struct rd_result r;
     struct city_row *rows = NULL;
     char as_of[11];
-    const char *status, *iref = req_query(rq, "item");
+    const char *status, *fmt = NULL, *iref = req_query(rq, "item");
     int64_t item = 0;
     int line = -1, n = 0, rc = -1, sum[3] = {0, 0, 0};
 
     memset(&r, 0, sizeof(r));
-    if (q_format_ok(rq, err) != 0 || read_request(rq, &q, as_of, err) != 0 ||
+    if ((!pdf && q_enum(rq, "format", "json|csv|xlsx", &fmt, err) != 0) ||
+        read_request(rq, &q, as_of, err) != 0 ||
         q_enum(rq, "status", "green|amber|red", &status, err) != 0)
         return -1;
     if (iref &&
@@ -676,7 +739,7 @@ int h_readiness_city(struct req *rq, struct resp *rs, struct app_err *err)
     }
     if (n > 1)
         qsort(rows, (size_t)n, sizeof(*rows), city_row_cmp);
-    if (q_want_csv(rq)) {
+    if (fmt && strcmp(fmt, "csv") == 0) {
         if (city_csv(rs, &r, rows, n, line) != 0) {
             err_set(err, 500, "internal", "export too large");
             goto done;
@@ -704,11 +767,36 @@ int h_readiness_city(struct req *rq, struct resp *rs, struct app_err *err)
                                       "amber", sum[1], "red", sum[2]));
         json_object_set_new(o, "items", items);
         json_object_set_new(o, "next_cursor", json_null());
-        resp_json(rs, 200, o);
+        if (pdf) {
+            char *out = NULL;
+            size_t len = 0;
+            int prc = report_pdf_city(o, &out, &len, err);
+            json_decref(o);
+            if (prc != 0)
+                goto done;
+            resp_pdf(rs, out, len, "readiness-city.pdf");
+        } else if (fmt && strcmp(fmt, "xlsx") == 0) {
+            int xrc = resp_xlsx_json(rs, items, "readiness", "readiness-city.xlsx", err);
+            json_decref(o);
+            if (xrc != 0)
+                goto done;
+        } else {
+            resp_json(rs, 200, o);
+        }
     }
     rc = 0;
 done:
     free(rows);
     rd_result_free(&r);
     return rc;
+}
+
+int h_readiness_city(struct req *rq, struct resp *rs, struct app_err *err)
+{
+    return city_run(rq, rs, 0, err);
+}
+
+int h_readiness_city_pdf(struct req *rq, struct resp *rs, struct app_err *err)
+{
+    return city_run(rq, rs, 1, err);
 }

@@ -61,6 +61,18 @@ H(h_readiness_city);
 H(h_readiness_town);
 H(h_readiness_team);
 H(h_readiness_village);
+H(h_readiness_city_pdf);
+H(h_readiness_town_pdf);
+/* h_checks.c: the pre-season check */
+H(h_check_open);
+H(h_checks_list);
+H(h_check_get);
+H(h_check_item_put);
+H(h_check_refresh);
+H(h_check_sign);
+H(h_check_accept);
+H(h_check_return);
+H(h_check_report);
 
 #undef H
 
@@ -68,6 +80,12 @@ H(h_readiness_village);
  * (h_label_render.c); fmt is "svg" or "png". */
 int h_label_image(struct req *rq, struct resp *rs, int64_t label_id, const char *fmt,
                   struct app_err *err);
+
+/* The readiness answer of a town (GET /readiness/towns/{code} as JSON) for
+ * today and `season_year` (0: the coming season), for the pre-season check
+ * (h_readiness.c).  *out is new; 404 when the unit is no town-level unit. */
+int readiness_town_answer(struct db_conn *db, int64_t org_unit_id, int season_year, json_t **out,
+                          struct app_err *err);
 
 /* Shared by receipts and POST /lots (h_depots.c). */
 int lot_find_or_create(struct db_conn *db, int64_t item_id, json_t *lot, int64_t *lot_id,

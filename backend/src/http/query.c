@@ -1,7 +1,10 @@
 #include "query.h"
 
+#include "export.h"
+
 #include "../core/util.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,8 +55,10 @@ int q_page(const struct req *rq, int max, int *limit, int64_t *cursor, struct ap
 
     if (q_format_ok(rq, err) != 0)
         return -1;
-    /* An export takes everything up to the maximum unless told otherwise. */
-    *limit = q_want_csv(rq) ? max : 50;
+    /* An export takes everything up to its own maximum unless told otherwise. */
+    if (q_export_format(rq))
+        max = max > QB_EXPORT_MAX ? max : QB_EXPORT_MAX;
+    *limit = q_export_format(rq) ? max : 50;
     *cursor = 0;
     if (l) {
         if (parse_int64(l, &v) != 0 || v < 1 || v > max)
@@ -68,17 +73,19 @@ int q_page(const struct req *rq, int max, int *limit, int64_t *cursor, struct ap
     return 0;
 }
 
-int q_want_csv(const struct req *rq)
+const char *q_export_format(const struct req *rq)
 {
     const char *f = req_query(rq, "format");
-    return f && strcmp(f, "csv") == 0;
+    if (f && (strcmp(f, "csv") == 0 || strcmp(f, "xlsx") == 0))
+        return f;
+    return NULL;
 }
 
 int q_format_ok(const struct req *rq, struct app_err *err)
 {
     const char *f = req_query(rq, "format");
-    if (f && strcmp(f, "csv") != 0 && strcmp(f, "json") != 0)
-        return err_field(err, 400, "bad_query", "format", "format is json or csv");
+    if (f && strcmp(f, "csv") != 0 && strcmp(f, "xlsx") != 0 && strcmp(f, "json") != 0)
+        return err_field(err, 400, "bad_query", "format", "format is json, csv or xlsx");
     return 0;
 }
 
@@ -163,16 +170,53 @@ void qb_free(struct qb *q)
     buf_free(&q->sql);
 }
 
+/* The file name of an export: the last path segment ("/api/v1/stock" -> stock.csv). */
+static void export_name(const struct req *rq, const char *ext, char *out, size_t n)
+{
+    const char *slash = strrchr(rq->path, '/');
+    const char *base = slash && slash[1] ? slash + 1 : "export";
+    snprintf(out, n, "%.64s.%s", base, ext);
+}
+
+static int qb_file(struct db_res *r, struct req *rq, struct resp *rs, const char *fmt,
+                   struct app_err *err)
+{
+    char name[80];
+    int rc;
+
+    export_name(rq, fmt, name, sizeof(name));
+    if (strcmp(fmt, "csv") == 0) {
+        if (resp_csv(rs, r, name) != 0)
+            return err_set(err, 500, "internal", "export too large");
+        return 0;
+    }
+    json_t *rows = json_from_rows(r);
+    if (!rows)
+        return err_set(err, 500, "internal", "out of memory");
+    rc = resp_xlsx_json(rs, rows, "export", name, err);
+    json_decref(rows);
+    return rc;
+}
+
 int qb_page(struct qb *q, struct req *rq, struct resp *rs, int limit, const char *cursor_col,
             struct app_err *err)
 {
     struct db_res *r = NULL;
+    const char *fmt = q_export_format(rq);
     json_t *items, *out;
     int n;
 
     if (db_query_p(rq->db, &r, err, q->sql.data, &q->ps) != 0)
         return -1;
     n = r->nrows > limit ? limit : r->nrows;
+    if (fmt) {
+        int keep = r->nrows, rc; /* the extra row only tells there is more */
+        r->nrows = n;
+        rc = qb_file(r, rq, rs, fmt, err);
+        r->nrows = keep;
+        db_res_free(r);
+        return rc;
+    }
     items = json_array();
     for (int i = 0; i < n; i++)
         json_array_append_new(items, json_from_row(r, i));
@@ -185,27 +229,6 @@ int qb_page(struct qb *q, struct req *rq, struct resp *rs, int limit, const char
     }
     db_res_free(r);
     resp_json(rs, 200, out);
-    return 0;
-}
-
-int qb_export(struct qb *q, struct req *rq, struct resp *rs, int limit, const char *cursor_col,
-              const char *csv_name, struct app_err *err)
-{
-    struct db_res *r = NULL;
-    int keep, rc;
-
-    if (!q_want_csv(rq))
-        return qb_page(q, rq, rs, limit, cursor_col, err);
-    if (db_query_p(rq->db, &r, err, q->sql.data, &q->ps) != 0)
-        return -1;
-    keep = r->nrows; /* the extra row that qb_page would turn into a cursor */
-    if (r->nrows > limit)
-        r->nrows = limit;
-    rc = resp_csv(rs, r, csv_name);
-    r->nrows = keep;
-    db_res_free(r);
-    if (rc != 0)
-        return err_set(err, 500, "internal", "export too large");
     return 0;
 }
 

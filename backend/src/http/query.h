@@ -17,8 +17,10 @@ int q_date(const struct req *rq, const char *key, char out[11], int *present, st
 int q_bool(const struct req *rq, const char *key, int *out, struct app_err *err);
 /* limit (1..max, default 50) and an integer cursor (0 when absent). */
 int q_page(const struct req *rq, int max, int *limit, int64_t *cursor, struct app_err *err);
-int q_want_csv(const struct req *rq);
-/* format is absent, json or csv; 400 bad_query otherwise (q_page checks it). */
+/* "csv" or "xlsx" when the caller asked for a file (format=), else NULL. */
+const char *q_export_format(const struct req *rq);
+#define QB_EXPORT_MAX 100000 /* rows in one export */
+/* format is absent, json, csv or xlsx; 400 bad_query otherwise (q_page checks it). */
 int q_format_ok(const struct req *rq, struct app_err *err);
 /* An optional word from a fixed list ("a|b|c"); 400 bad_query otherwise. */
 int q_enum(const struct req *rq, const char *key, const char *allowed, const char **out,
@@ -44,13 +46,10 @@ void qb_init(struct qb *q, const char *base);
 void qb_add(struct qb *q, const char *fragment); /* fixed SQL text only */
 void qb_free(struct qb *q);
 /* Run it, answering with rows 0..limit-1 and next_cursor = cursor_col of the
- * last row when a further row exists. */
+ * last row when a further row exists; with format=csv or xlsx, those rows as
+ * a file named after the path (every list is exportable this way). */
 int qb_page(struct qb *q, struct req *rq, struct resp *rs, int limit, const char *cursor_col,
             struct app_err *err);
-
-/* qb_page, or with format=csv every row up to limit as a CSV attachment. */
-int qb_export(struct qb *q, struct req *rq, struct resp *rs, int limit, const char *cursor_col,
-              const char *csv_name, struct app_err *err);
 
 /* Escape % _ and \ so a search term is literal inside LIKE. */
 void like_escape(const char *in, char *out, size_t n);

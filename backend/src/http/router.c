@@ -68,6 +68,19 @@ const struct route routes[] = {
     {"GET", "/api/v1/readiness/towns/{code}", h_readiness_town, ALL, 0},
     {"GET", "/api/v1/readiness/teams/{id}", h_readiness_team, ALL, 0},
     {"GET", "/api/v1/readiness/villages/{code}", h_readiness_village, ALL, 0},
+    {"GET", "/api/v1/readiness/city/report.pdf", h_readiness_city_pdf, ALL, 0},
+    {"GET", "/api/v1/readiness/towns/{code}/report.pdf", h_readiness_town_pdf, ALL, 0},
+
+    {"POST", "/api/v1/checks", h_check_open, OFF, R_BODY},
+    {"GET", "/api/v1/checks", h_checks_list, ALL, 0},
+    {"GET", "/api/v1/checks/{id}", h_check_get, ALL, 0},
+    {"PUT", "/api/v1/checks/{id}/items/{item_id}", h_check_item_put,
+     ROLE_TOWN_OFFICIAL | ROLE_WAREHOUSE, R_BODY},
+    {"POST", "/api/v1/checks/{id}/refresh", h_check_refresh, OFF | ROLE_WAREHOUSE, 0},
+    {"POST", "/api/v1/checks/{id}/sign", h_check_sign, ROLE_TOWN_OFFICIAL, 0},
+    {"POST", "/api/v1/checks/{id}/accept", h_check_accept, ROLE_CITY_AUDITOR | ADM, 0},
+    {"POST", "/api/v1/checks/{id}/return", h_check_return, ROLE_CITY_AUDITOR | ADM, R_BODY},
+    {"GET", "/api/v1/checks/{id}/report.pdf", h_check_report, ALL, 0},
 };
 const size_t nroutes = sizeof(routes) / sizeof(routes[0]);
 
