@@ -24,6 +24,7 @@ const SHELL = [
   '/js/i18n.mjs',
   '/js/idb.mjs',
   '/js/queue.mjs',
+  '/js/readiness.mjs',
   '/js/router.mjs',
   '/js/scan.mjs',
   '/js/session.mjs',

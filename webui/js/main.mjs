@@ -9,6 +9,7 @@ import { loadSession, currentUser, dropUser } from './session.mjs';
 import { parseHash, go, takeLabelPath, onRoute } from './router.mjs';
 import { renderHeader, renderNav, mountLogin, mountStock, mountQueue, doLogout, toast } from './views.mjs';
 import { mountScan, leaveScan } from './scan.mjs';
+import { mountCity, mountTown, mountTeam, mountVillage, isCityRole, ownTown } from './readiness.mjs';
 import * as fb from './feedback.mjs';
 
 const WANTED = 'rs.wanted'; // the page asked for before logging in
@@ -33,8 +34,8 @@ function render(route) {
     go('login');
     return;
   }
-  if (user && !['scan', 'stock', 'queue'].includes(name)) {
-    go('scan');
+  if (user && !['scan', 'stock', 'queue', 'city', 'town', 'team', 'village'].includes(name)) {
+    go(...home(user));
     return;
   }
   if (unmount) unmount();
@@ -48,8 +49,20 @@ function render(route) {
       break;
     case 'stock': unmount = mountStock(main, params); break;
     case 'queue': unmount = mountQueue(main, params); break;
+    case 'city': unmount = mountCity(main, params); break;
+    case 'town': unmount = mountTown(main, params); break;
+    case 'team': unmount = mountTeam(main, params); break;
+    case 'village': unmount = mountVillage(main, params); break;
     default: unmount = mountScan(main, params); break;
   }
+}
+
+// The first page of a role (docs/design ui.md): the city office sees the
+// city, a town official their town, warehouse staff the scan page.
+function home(user) {
+  if (isCityRole(user)) return ['city'];
+  if (user && user.role === 'town_official' && ownTown(user)) return ['town'];
+  return ['scan'];
 }
 
 function loggedIn(user) {
@@ -57,8 +70,8 @@ function loggedIn(user) {
   queue.startQueue(user.username);
   let wanted = null;
   try { wanted = sessionStorage.getItem(WANTED); sessionStorage.removeItem(WANTED); } catch { /* private mode */ }
-  if (wanted && !wanted.startsWith('#/login')) location.hash = wanted;
-  else go('scan');
+  if (wanted && !wanted.startsWith('#/login') && wanted !== '#/' && wanted !== '#') location.hash = wanted;
+  else go(...home(user));
 }
 
 async function registerServiceWorker() {

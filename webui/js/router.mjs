@@ -1,4 +1,5 @@
-// router.mjs -- hash routes: #/login, #/scan[/<code>], #/stock[/<depot>], #/queue.
+// router.mjs -- hash routes: #/login, #/scan[/<code>], #/stock[/<depot>], #/queue,
+// #/city, #/town[/<code>], #/team/<id>, #/village/<code>.
 // A label's own address /l/<code> (or /L/<code>, what the QR code holds) is
 // turned into #/scan/<code> when the page loads.
 

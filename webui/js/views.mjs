@@ -76,6 +76,11 @@ export function renderNav(el, active) {
     href: `#/${name}`, class: ['nav-item', active === name ? 'active' : ''],
     'aria-current': active === name ? 'page' : null, 'data-testid': `nav-${name}`,
   }, t(key));
+  const city = user.role === 'city_auditor' || user.role === 'admin';
+  const town = (user.role === 'town_official' || user.role === 'warehouse') && user.org_unit &&
+    ['town', 'subdistrict', 'park'].includes(user.org_unit.kind);
+  if (city) el.append(item('city', 'nav.city'));
+  if (town) el.append(item('town', 'nav.town'));
   el.append(item('scan', 'nav.scan'), item('stock', 'nav.stock'), item('queue', 'nav.queue'));
 }
 
