@@ -36,10 +36,7 @@ int h_org_units_list(struct req *rq, struct resp *rs, struct app_err *err)
         qb_add(&q, " AND o.parent_id = ?");
         dbp_int(&q.ps, parent);
     }
-    if (kind) {
-        qb_add(&q, " AND o.kind = ?");
-        dbp_str(&q.ps, kind);
-    }
+    qb_where_str(&q, " AND o.kind = ?", kind);
     (void)present;
     qb_add(&q, " ORDER BY o.id LIMIT ?");
     dbp_int(&q.ps, limit + 1);
@@ -86,14 +83,8 @@ int h_items_list(struct req *rq, struct resp *rs, struct app_err *err)
         return -1;
     qb_init(&q, ITEM_COLS " WHERE i.id > ?");
     dbp_int(&q.ps, cursor);
-    if (cat) {
-        qb_add(&q, " AND i.category = ?");
-        dbp_str(&q.ps, cat);
-    }
-    if (tr) {
-        qb_add(&q, " AND i.tracking = ?");
-        dbp_str(&q.ps, tr);
-    }
+    qb_where_str(&q, " AND i.category = ?", cat);
+    qb_where_str(&q, " AND i.tracking = ?", tr);
     if (text) {
         like_escape(text, like, sizeof(like));
         qb_add(&q, " AND (i.code LIKE CONCAT('%', ?, '%') OR i.name_zh LIKE CONCAT('%', ?, '%')"
@@ -200,7 +191,7 @@ int h_teams_list(struct req *rq, struct resp *rs, struct app_err *err)
 {
     struct qb q;
     int limit, rc;
-    int64_t cursor, org;
+    int64_t cursor;
     const char *oref = req_query(rq, "org_unit");
 
     if (q_page(rq, 500, &limit, &cursor, err) != 0)
@@ -211,14 +202,10 @@ int h_teams_list(struct req *rq, struct resp *rs, struct app_err *err)
                 " WHERE o.path LIKE CONCAT(?, '%') AND t.id > ?");
     dbp_str(&q.ps, rq->who.org_path);
     dbp_int(&q.ps, cursor);
-    if (oref) {
-        if (resolve_filter(rq->db, oref, "SELECT id FROM org_unit WHERE code = ?", &org, "org_unit",
-                           err) != 0) {
-            qb_free(&q);
-            return -1;
-        }
-        qb_add(&q, " AND t.org_unit_id = ?");
-        dbp_int(&q.ps, org);
+    if (qb_where_ref(&q, rq->db, oref, "SELECT id FROM org_unit WHERE code = ?", "org_unit",
+                     " AND t.org_unit_id = ?", err) != 0) {
+        qb_free(&q);
+        return -1;
     }
     qb_add(&q, " ORDER BY t.id LIMIT ?");
     dbp_int(&q.ps, limit + 1);

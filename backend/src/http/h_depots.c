@@ -21,7 +21,7 @@ int h_depots_list(struct req *rq, struct resp *rs, struct app_err *err)
 {
     struct qb q;
     int limit, rc;
-    int64_t cursor, org;
+    int64_t cursor;
     const char *oref = req_query(rq, "org_unit"), *kind;
 
     if (q_page(rq, 500, &limit, &cursor, err) != 0 ||
@@ -30,19 +30,12 @@ int h_depots_list(struct req *rq, struct resp *rs, struct app_err *err)
     qb_init(&q, DEPOT_COLS " WHERE o.path LIKE CONCAT(?, '%') AND d.id > ?");
     dbp_str(&q.ps, rq->who.org_path);
     dbp_int(&q.ps, cursor);
-    if (oref) {
-        if (resolve_filter(rq->db, oref, "SELECT id FROM org_unit WHERE code = ?", &org, "org_unit",
-                           err) != 0) {
-            qb_free(&q);
-            return -1;
-        }
-        qb_add(&q, " AND d.org_unit_id = ?");
-        dbp_int(&q.ps, org);
+    if (qb_where_ref(&q, rq->db, oref, "SELECT id FROM org_unit WHERE code = ?", "org_unit",
+                     " AND d.org_unit_id = ?", err) != 0) {
+        qb_free(&q);
+        return -1;
     }
-    if (kind) {
-        qb_add(&q, " AND d.kind = ?");
-        dbp_str(&q.ps, kind);
-    }
+    qb_where_str(&q, " AND d.kind = ?", kind);
     qb_add(&q, " ORDER BY d.id LIMIT ?");
     dbp_int(&q.ps, limit + 1);
     rc = qb_page(&q, rq, rs, limit, "id", err);
@@ -206,7 +199,7 @@ int h_lots_list(struct req *rq, struct resp *rs, struct app_err *err)
 {
     struct qb q;
     int limit, rc, has_before, has_after;
-    int64_t cursor, item;
+    int64_t cursor;
     char before[11], after[11];
     const char *iref = req_query(rq, "item");
 
@@ -216,23 +209,13 @@ int h_lots_list(struct req *rq, struct resp *rs, struct app_err *err)
         return -1;
     qb_init(&q, LOT_COLS " WHERE l.id > ?");
     dbp_int(&q.ps, cursor);
-    if (iref) {
-        if (resolve_filter(rq->db, iref, "SELECT id FROM item WHERE code = ?", &item, "item",
-                           err) != 0) {
-            qb_free(&q);
-            return -1;
-        }
-        qb_add(&q, " AND l.item_id = ?");
-        dbp_int(&q.ps, item);
+    if (qb_where_ref(&q, rq->db, iref, "SELECT id FROM item WHERE code = ?", "item",
+                     " AND l.item_id = ?", err) != 0) {
+        qb_free(&q);
+        return -1;
     }
-    if (has_before) {
-        qb_add(&q, " AND l.expiry_date < ?");
-        dbp_str(&q.ps, before);
-    }
-    if (has_after) {
-        qb_add(&q, " AND l.expiry_date >= ?");
-        dbp_str(&q.ps, after);
-    }
+    qb_where_str(&q, " AND l.expiry_date < ?", has_before ? before : NULL);
+    qb_where_str(&q, " AND l.expiry_date >= ?", has_after ? after : NULL);
     qb_add(&q, " ORDER BY l.id LIMIT ?");
     dbp_int(&q.ps, limit + 1);
     rc = qb_page(&q, rq, rs, limit, "id", err);
@@ -353,7 +336,7 @@ int h_assets_list(struct req *rq, struct resp *rs, struct app_err *err)
 {
     struct qb q;
     int limit, rc, has_depot, has_team;
-    int64_t cursor, depot, team, item;
+    int64_t cursor, depot, team;
     const char *iref = req_query(rq, "item"), *status;
 
     if (q_page(rq, 500, &limit, &cursor, err) != 0 ||
@@ -364,27 +347,14 @@ int h_assets_list(struct req *rq, struct resp *rs, struct app_err *err)
     qb_init(&q, ASSET_COLS " WHERE o.path LIKE CONCAT(?, '%') AND a.id > ?");
     dbp_str(&q.ps, rq->who.org_path);
     dbp_int(&q.ps, cursor);
-    if (has_depot) {
-        qb_add(&q, " AND a.depot_id = ?");
-        dbp_int(&q.ps, depot);
+    qb_where_int(&q, " AND a.depot_id = ?", has_depot, depot);
+    qb_where_int(&q, " AND a.team_id = ?", has_team, team);
+    if (qb_where_ref(&q, rq->db, iref, "SELECT id FROM item WHERE code = ?", "item",
+                     " AND a.item_id = ?", err) != 0) {
+        qb_free(&q);
+        return -1;
     }
-    if (has_team) {
-        qb_add(&q, " AND a.team_id = ?");
-        dbp_int(&q.ps, team);
-    }
-    if (iref) {
-        if (resolve_filter(rq->db, iref, "SELECT id FROM item WHERE code = ?", &item, "item",
-                           err) != 0) {
-            qb_free(&q);
-            return -1;
-        }
-        qb_add(&q, " AND a.item_id = ?");
-        dbp_int(&q.ps, item);
-    }
-    if (status) {
-        qb_add(&q, " AND a.status = ?");
-        dbp_str(&q.ps, status);
-    }
+    qb_where_str(&q, " AND a.status = ?", status);
     qb_add(&q, " ORDER BY a.id LIMIT ?");
     dbp_int(&q.ps, limit + 1);
     rc = qb_page(&q, rq, rs, limit, "id", err);

@@ -255,7 +255,7 @@ int h_labels_list(struct req *rq, struct resp *rs, struct app_err *err)
 {
     struct qb q;
     int limit, rc, has_bin, has_lot;
-    int64_t cursor, depot, bin, lot;
+    int64_t cursor, bin, lot;
     const char *dref = req_query(rq, "depot"), *kind, *status;
 
     if (q_page(rq, 500, &limit, &cursor, err) != 0 ||
@@ -266,31 +266,15 @@ int h_labels_list(struct req *rq, struct resp *rs, struct app_err *err)
     qb_init(&q, LABEL_COLS " WHERE o.path LIKE CONCAT(?, '%') AND l.id > ?");
     dbp_str(&q.ps, rq->who.org_path);
     dbp_int(&q.ps, cursor);
-    if (dref) {
-        if (resolve_filter(rq->db, dref, "SELECT id FROM depot WHERE code = ?", &depot, "depot",
-                           err) != 0) {
-            qb_free(&q);
-            return -1;
-        }
-        qb_add(&q, " AND l.depot_id = ?");
-        dbp_int(&q.ps, depot);
+    if (qb_where_ref(&q, rq->db, dref, "SELECT id FROM depot WHERE code = ?", "depot",
+                     " AND l.depot_id = ?", err) != 0) {
+        qb_free(&q);
+        return -1;
     }
-    if (kind) {
-        qb_add(&q, " AND l.kind = ?");
-        dbp_str(&q.ps, kind);
-    }
-    if (status) {
-        qb_add(&q, " AND l.status = ?");
-        dbp_str(&q.ps, status);
-    }
-    if (has_bin) {
-        qb_add(&q, " AND l.bin_id = ?");
-        dbp_int(&q.ps, bin);
-    }
-    if (has_lot) {
-        qb_add(&q, " AND l.lot_id = ?");
-        dbp_int(&q.ps, lot);
-    }
+    qb_where_str(&q, " AND l.kind = ?", kind);
+    qb_where_str(&q, " AND l.status = ?", status);
+    qb_where_int(&q, " AND l.bin_id = ?", has_bin, bin);
+    qb_where_int(&q, " AND l.lot_id = ?", has_lot, lot);
     qb_add(&q, " ORDER BY l.id LIMIT ?");
     dbp_int(&q.ps, limit + 1);
     rc = qb_page(&q, rq, rs, limit, "id", err);
@@ -645,7 +629,7 @@ int h_print_jobs_list(struct req *rq, struct resp *rs, struct app_err *err)
 {
     struct qb q;
     int limit, rc;
-    int64_t cursor, depot;
+    int64_t cursor;
     const char *dref = req_query(rq, "depot"), *status;
 
     if (q_page(rq, 500, &limit, &cursor, err) != 0 ||
@@ -654,19 +638,12 @@ int h_print_jobs_list(struct req *rq, struct resp *rs, struct app_err *err)
     qb_init(&q, JOB_COLS " WHERE o.path LIKE CONCAT(?, '%') AND j.id > ?");
     dbp_str(&q.ps, rq->who.org_path);
     dbp_int(&q.ps, cursor);
-    if (dref) {
-        if (resolve_filter(rq->db, dref, "SELECT id FROM depot WHERE code = ?", &depot, "depot",
-                           err) != 0) {
-            qb_free(&q);
-            return -1;
-        }
-        qb_add(&q, " AND j.depot_id = ?");
-        dbp_int(&q.ps, depot);
+    if (qb_where_ref(&q, rq->db, dref, "SELECT id FROM depot WHERE code = ?", "depot",
+                     " AND j.depot_id = ?", err) != 0) {
+        qb_free(&q);
+        return -1;
     }
-    if (status) {
-        qb_add(&q, " AND j.status = ?");
-        dbp_str(&q.ps, status);
-    }
+    qb_where_str(&q, " AND j.status = ?", status);
     qb_add(&q, " ORDER BY j.id LIMIT ?");
     dbp_int(&q.ps, limit + 1);
     rc = qb_page(&q, rq, rs, limit, "id", err);

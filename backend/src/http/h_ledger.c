@@ -73,7 +73,7 @@ int h_stock_list(struct req *rq, struct resp *rs, struct app_err *err)
     struct qb q;
     int limit, rc, include_zero = 0;
     int has_bin, has_lot, has_before, has_after;
-    int64_t cursor, depot, bin, item, lot, org;
+    int64_t cursor, bin, lot;
     char before[11], after[11];
     const char *dref = req_query(rq, "depot"), *iref = req_query(rq, "item"),
                *oref = req_query(rq, "org_unit");
@@ -90,43 +90,20 @@ int h_stock_list(struct req *rq, struct resp *rs, struct app_err *err)
     dbp_int(&q.ps, cursor >> 32);
     dbp_int(&q.ps, cursor >> 32);
     dbp_int(&q.ps, cursor & 0xffffffff);
-    if (dref) {
-        if (resolve_filter(rq->db, dref, "SELECT id FROM depot WHERE code = ?", &depot, "depot",
-                           err) != 0)
-            goto bad_ref;
-        qb_add(&q, " AND s.depot_id = ?");
-        dbp_int(&q.ps, depot);
-    }
-    if (iref) {
-        if (resolve_filter(rq->db, iref, "SELECT id FROM item WHERE code = ?", &item, "item",
-                           err) != 0)
-            goto bad_ref;
-        qb_add(&q, " AND s.item_id = ?");
-        dbp_int(&q.ps, item);
-    }
-    if (oref) {
-        if (resolve_filter(rq->db, oref, "SELECT id FROM org_unit WHERE code = ?", &org, "org_unit",
-                           err) != 0)
-            goto bad_ref;
-        qb_add(&q, " AND o.path LIKE CONCAT((SELECT path FROM org_unit WHERE id = ?), '%')");
-        dbp_int(&q.ps, org);
-    }
-    if (has_bin) {
-        qb_add(&q, " AND s.bin_id = ?");
-        dbp_int(&q.ps, bin);
-    }
-    if (has_lot) {
-        qb_add(&q, " AND s.lot_id = ?");
-        dbp_int(&q.ps, lot);
-    }
-    if (has_before) {
-        qb_add(&q, " AND l.expiry_date < ?");
-        dbp_str(&q.ps, before);
-    }
-    if (has_after) {
-        qb_add(&q, " AND l.expiry_date >= ?");
-        dbp_str(&q.ps, after);
-    }
+    if (qb_where_ref(&q, rq->db, dref, "SELECT id FROM depot WHERE code = ?", "depot",
+                     " AND s.depot_id = ?", err) != 0)
+        goto bad_ref;
+    if (qb_where_ref(&q, rq->db, iref, "SELECT id FROM item WHERE code = ?", "item",
+                     " AND s.item_id = ?", err) != 0)
+        goto bad_ref;
+    if (qb_where_ref(&q, rq->db, oref, "SELECT id FROM org_unit WHERE code = ?", "org_unit",
+                     " AND o.path LIKE CONCAT((SELECT path FROM org_unit WHERE id = ?), '%')",
+                     err) != 0)
+        goto bad_ref;
+    qb_where_int(&q, " AND s.bin_id = ?", has_bin, bin);
+    qb_where_int(&q, " AND s.lot_id = ?", has_lot, lot);
+    qb_where_str(&q, " AND l.expiry_date < ?", has_before ? before : NULL);
+    qb_where_str(&q, " AND l.expiry_date >= ?", has_after ? after : NULL);
     if (!include_zero)
         qb_add(&q, " AND s.qty > 0");
     qb_add(&q, " ORDER BY s.bin_id, s.lot_id LIMIT ?");
@@ -161,7 +138,7 @@ int h_movements_list(struct req *rq, struct resp *rs, struct app_err *err)
     struct qb q;
     int limit, rc;
     int has_bin, has_lot, has_from, has_to, has_tr;
-    int64_t cursor, depot, bin, item, lot, tr;
+    int64_t cursor, bin, lot, tr;
     char from[11], to[11];
     const char *dref = req_query(rq, "depot"), *iref = req_query(rq, "item"), *kind;
 
@@ -179,44 +156,18 @@ int h_movements_list(struct req *rq, struct resp *rs, struct app_err *err)
         qb_add(&q, " AND m.id < ?");
         dbp_int(&q.ps, cursor);
     }
-    if (dref) {
-        if (resolve_filter(rq->db, dref, "SELECT id FROM depot WHERE code = ?", &depot, "depot",
-                           err) != 0)
-            goto bad_ref;
-        qb_add(&q, " AND m.depot_id = ?");
-        dbp_int(&q.ps, depot);
-    }
-    if (iref) {
-        if (resolve_filter(rq->db, iref, "SELECT id FROM item WHERE code = ?", &item, "item",
-                           err) != 0)
-            goto bad_ref;
-        qb_add(&q, " AND m.item_id = ?");
-        dbp_int(&q.ps, item);
-    }
-    if (kind) {
-        qb_add(&q, " AND m.kind = ?");
-        dbp_str(&q.ps, kind);
-    }
-    if (has_bin) {
-        qb_add(&q, " AND m.bin_id = ?");
-        dbp_int(&q.ps, bin);
-    }
-    if (has_lot) {
-        qb_add(&q, " AND m.lot_id = ?");
-        dbp_int(&q.ps, lot);
-    }
-    if (has_tr) {
-        qb_add(&q, " AND m.transfer_id = ?");
-        dbp_int(&q.ps, tr);
-    }
-    if (has_from) {
-        qb_add(&q, " AND m.occurred_at >= ?");
-        dbp_str(&q.ps, from);
-    }
-    if (has_to) {
-        qb_add(&q, " AND m.occurred_at < DATE_ADD(?, INTERVAL 1 DAY)");
-        dbp_str(&q.ps, to);
-    }
+    if (qb_where_ref(&q, rq->db, dref, "SELECT id FROM depot WHERE code = ?", "depot",
+                     " AND m.depot_id = ?", err) != 0)
+        goto bad_ref;
+    if (qb_where_ref(&q, rq->db, iref, "SELECT id FROM item WHERE code = ?", "item",
+                     " AND m.item_id = ?", err) != 0)
+        goto bad_ref;
+    qb_where_str(&q, " AND m.kind = ?", kind);
+    qb_where_int(&q, " AND m.bin_id = ?", has_bin, bin);
+    qb_where_int(&q, " AND m.lot_id = ?", has_lot, lot);
+    qb_where_int(&q, " AND m.transfer_id = ?", has_tr, tr);
+    qb_where_str(&q, " AND m.occurred_at >= ?", has_from ? from : NULL);
+    qb_where_str(&q, " AND m.occurred_at < DATE_ADD(?, INTERVAL 1 DAY)", has_to ? to : NULL);
     qb_add(&q, " ORDER BY m.id DESC LIMIT ?");
     dbp_int(&q.ps, limit + 1);
     rc = qb_page(&q, rq, rs, limit, "id", err);
@@ -275,10 +226,7 @@ int h_transfers_list(struct req *rq, struct resp *rs, struct app_err *err)
     dbp_str(&q.ps, rq->who.org_path);
     dbp_str(&q.ps, rq->who.org_path);
     dbp_int(&q.ps, cursor);
-    if (status) {
-        qb_add(&q, " AND t.status = ?");
-        dbp_str(&q.ps, status);
-    }
+    qb_where_str(&q, " AND t.status = ?", status);
     qb_add(&q, " ORDER BY t.id LIMIT ?");
     dbp_int(&q.ps, limit + 1);
     rc = qb_page(&q, rq, rs, limit, "id", err);
@@ -757,10 +705,7 @@ int h_stocktakes_list(struct req *rq, struct resp *rs, struct app_err *err)
     qb_init(&q, STOCKTAKE_COLS " WHERE o.path LIKE CONCAT(?, '%') AND st.id > ?");
     dbp_str(&q.ps, rq->who.org_path);
     dbp_int(&q.ps, cursor);
-    if (status) {
-        qb_add(&q, " AND st.status = ?");
-        dbp_str(&q.ps, status);
-    }
+    qb_where_str(&q, " AND st.status = ?", status);
     qb_add(&q, " ORDER BY st.id LIMIT ?");
     dbp_int(&q.ps, limit + 1);
     rc = qb_page(&q, rq, rs, limit, "id", err);

@@ -53,10 +53,7 @@ int h_standards_list(struct req *rq, struct resp *rs, struct app_err *err)
     if (!all)
         qb_add(&q,
                " AND s.version = (SELECT MAX(v.version) FROM standard v WHERE v.code = s.code)");
-    if (kind) {
-        qb_add(&q, " AND s.kind = ?");
-        dbp_str(&q.ps, kind);
-    }
+    qb_where_str(&q, " AND s.kind = ?", kind);
     qb_add(&q, " ORDER BY s.id LIMIT ?");
     dbp_int(&q.ps, limit + 1);
     rc = qb_page(&q, rq, rs, limit, "id", err);

@@ -165,6 +165,34 @@ void qb_add(struct qb *q, const char *fragment)
     buf_append(&q->sql, fragment, strlen(fragment));
 }
 
+void qb_where_str(struct qb *q, const char *fragment, const char *value)
+{
+    if (!value)
+        return;
+    qb_add(q, fragment);
+    dbp_str(&q->ps, value);
+}
+
+void qb_where_int(struct qb *q, const char *fragment, int present, int64_t value)
+{
+    if (!present)
+        return;
+    qb_add(q, fragment);
+    dbp_int(&q->ps, value);
+}
+
+int qb_where_ref(struct qb *q, struct db_conn *db, const char *ref, const char *sql_by_code,
+                 const char *field, const char *fragment, struct app_err *err)
+{
+    int64_t id;
+    if (!ref)
+        return 0;
+    if (resolve_filter(db, ref, sql_by_code, &id, field, err) != 0)
+        return -1;
+    qb_where_int(q, fragment, 1, id);
+    return 0;
+}
+
 void qb_free(struct qb *q)
 {
     buf_free(&q->sql);

@@ -45,6 +45,13 @@ struct qb {
 void qb_init(struct qb *q, const char *base);
 void qb_add(struct qb *q, const char *fragment); /* fixed SQL text only */
 void qb_free(struct qb *q);
+/* Filters: add `fragment` (one '?') with the value, only when there is one. */
+void qb_where_str(struct qb *q, const char *fragment, const char *value); /* NULL: none */
+void qb_where_int(struct qb *q, const char *fragment, int present, int64_t value);
+/* A filter given by code or id (resolve_filter): nothing when ref is NULL,
+ * -1 with 400 bad_query when it names nothing. */
+int qb_where_ref(struct qb *q, struct db_conn *db, const char *ref, const char *sql_by_code,
+                 const char *field, const char *fragment, struct app_err *err);
 /* Run it, answering with rows 0..limit-1 and next_cursor = cursor_col of the
  * last row when a further row exists; with format=csv or xlsx, those rows as
  * a file named after the path (every list is exportable this way). */
