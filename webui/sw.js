@@ -6,7 +6,7 @@
 // seconds), the cached copy otherwise.  API calls are not touched: the page
 // itself decides what to do without network (cached answers, the queue).
 
-const CACHE = 'reliefstock-shell-v1';
+const CACHE = 'reliefstock-shell-v2';
 const SHELL = [
   '/index.html',
   '/app.css',
@@ -17,6 +17,7 @@ const SHELL = [
   '/js/main.mjs',
   '/js/api.mjs',
   '/js/camera.mjs',
+  '/js/check.mjs',
   '/js/code.mjs',
   '/js/data.mjs',
   '/js/dom.mjs',
@@ -28,6 +29,7 @@ const SHELL = [
   '/js/router.mjs',
   '/js/scan.mjs',
   '/js/session.mjs',
+  '/js/standards.mjs',
   '/js/views.mjs',
   '/node_modules/jsqr/dist/jsQR.js',
 ];

@@ -10,6 +10,7 @@ import { parseHash, go, takeLabelPath, onRoute } from './router.mjs';
 import { renderHeader, renderNav, mountLogin, mountStock, mountQueue, doLogout, toast } from './views.mjs';
 import { mountScan, leaveScan } from './scan.mjs';
 import { mountCity, mountTown, mountTeam, mountVillage, isCityRole, ownTown } from './readiness.mjs';
+import { mountStandards } from './standards.mjs';
 import * as fb from './feedback.mjs';
 
 const WANTED = 'rs.wanted'; // the page asked for before logging in
@@ -34,7 +35,7 @@ function render(route) {
     go('login');
     return;
   }
-  if (user && !['scan', 'stock', 'queue', 'city', 'town', 'team', 'village'].includes(name)) {
+  if (user && !['scan', 'stock', 'queue', 'city', 'town', 'team', 'village', 'standards'].includes(name)) {
     go(...home(user));
     return;
   }
@@ -53,6 +54,7 @@ function render(route) {
     case 'town': unmount = mountTown(main, params); break;
     case 'team': unmount = mountTeam(main, params); break;
     case 'village': unmount = mountVillage(main, params); break;
+    case 'standards': unmount = mountStandards(main, params); break;
     default: unmount = mountScan(main, params); break;
   }
 }

@@ -42,7 +42,7 @@ function emit(type, detail) {
   if (type !== 'change') queueEvents.dispatchEvent(new CustomEvent('change'));
 }
 
-function uuid() {
+export function uuid() {
   if (crypto.randomUUID) return crypto.randomUUID();
   const b = crypto.getRandomValues(new Uint8Array(16));
   b[6] = (b[6] & 0x0f) | 0x40;

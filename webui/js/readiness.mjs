@@ -5,8 +5,8 @@
 //
 // The JSON API does the work (GET /readiness/...); these pages only show it.
 // Status is never colour alone: a symbol and a word go with every colour.
-// The pre-season check panel and the XLSX/PDF links appear only when the
-// server answers those endpoints (they are being added).
+// The XLSX/PDF links appear only when the server answers them; the
+// pre-season check panel is check.mjs.
 
 import { h, clear, append } from './dom.mjs';
 
@@ -17,6 +17,7 @@ import { api, NetError, errorOf } from './api.mjs';
 import { currentUser } from './session.mjs';
 import { go } from './router.mjs';
 import { errorText } from './views.mjs';
+import { checkPanel } from './check.mjs';
 
 // ---------------------------------------------------------------- shared
 
@@ -453,26 +454,6 @@ function lotsPanel(code, line, host) {
   load();
   panel.focus();
   panel.scrollIntoView({ block: 'start' });
-}
-
-// The pre-season check of the town and its signature, when the server has
-// the checks API (GET /checks?season=; 404/405 before it exists: no panel).
-function checkPanel(code, season, host) {
-  const year = season && season.year;
-  if (!year) return;
-  getJson(`checks?season=${year}`).then((r) => {
-    if (!r.ok || !host.isConnected) return;
-    const mine = ((r.json && r.json.items) || []).filter((c) => c.org_unit_code === code);
-    add(host, section(t('check.title'), null, mine.length
-      ? h('ul', { class: 'short-list' }, mine.map((c) => h('li', { 'data-testid': 'check', 'data-status': c.status },
-        h('strong', {}, t(`check.status.${c.status}`)),
-        ' · ', t('check.answered', { n: fmtNum(c.items_answered ?? 0), total: fmtNum(c.items_total ?? 0) }),
-        c.signed_at ? h('span', { class: 'sub' }, t('check.signed', { who: c.signed_by_name || '', at: fmtDateTime(c.signed_at) })) : null,
-        c.reviewed_at ? h('span', { class: 'sub' }, t('check.reviewed', { who: c.reviewed_by_name || '', at: fmtDateTime(c.reviewed_at) }),
-          c.review_comment ? ` — ${c.review_comment}` : null) : null,
-        c.signed_at ? h('a', { class: 'btn btn-small no-print', href: `/api/v1/checks/${c.id}/report.pdf`, download: '', 'data-testid': 'check-report' }, t('ready.pdf')) : null)))
-      : h('p', { class: 'muted' }, t('check.none')), 'check-panel'));
-  });
 }
 
 export function mountTown(main, routeParams) {

@@ -1,5 +1,6 @@
 // router.mjs -- hash routes: #/login, #/scan[/<code>], #/stock[/<depot>], #/queue,
-// #/city, #/town[/<code>], #/team/<id>, #/village/<code>.
+// #/city, #/town[/<code>], #/team/<id>, #/village/<code>,
+// #/standards[/<id or code>].
 // A label's own address /l/<code> (or /L/<code>, what the QR code holds) is
 // turned into #/scan/<code> when the page loads.
 

@@ -82,6 +82,7 @@ export function renderNav(el, active) {
   if (city) el.append(item('city', 'nav.city'));
   if (town) el.append(item('town', 'nav.town'));
   el.append(item('scan', 'nav.scan'), item('stock', 'nav.stock'), item('queue', 'nav.queue'));
+  if (city || user.role === 'town_official') el.append(item('standards', 'nav.standards'));
 }
 
 // ---------------------------------------------------------------- log-in
