@@ -78,3 +78,27 @@ export function errorOf(r) {
              replaced_by: r.json.replaced_by ?? e.replaced_by ?? null };
   return { status: r ? r.status : 0, code: 'http_' + (r ? r.status : 0), message: '', field: null };
 }
+
+// A fresh Idempotency-Key (a random UUID).
+export function uuid() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const x = [...b].map((v) => v.toString(16).padStart(2, '0')).join('');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
+
+// A desk call, sent at once rather than through the offline queue (pages
+// for officials): {ok, status, json} or {ok: false, status, error}; status 0
+// means the network is down.  Mutating calls carry a fresh Idempotency-Key.
+export async function call(method, path, body) {
+  try {
+    const r = await api(method, path, { body, idemKey: method === 'GET' ? undefined : uuid() });
+    if (r.ok) return { ok: true, status: r.status, json: r.json };
+    return { ok: false, status: r.status, error: errorOf(r) };
+  } catch (e) {
+    if (!(e instanceof NetError)) throw e;
+    return { ok: false, status: 0, error: { code: 'offline_readiness', message: '' } };
+  }
+}

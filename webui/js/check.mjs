@@ -10,25 +10,13 @@
 
 import { h, clear, append } from './dom.mjs';
 import { t, pick, fmtNum, fmtDateTime } from './i18n.mjs';
-import { api, NetError, errorOf } from './api.mjs';
-import { uuid } from './queue.mjs';
+import { call } from './api.mjs';
 import { currentUser } from './session.mjs';
 import { errorText, toast } from './views.mjs';
 
 const add = (el, ...children) => append(el, children);
 const SYM = { yes: '✔', no: '✖', na: '–' };
 
-// {ok, status, json, error}; a network failure is status 0.
-async function call(method, path, body) {
-  try {
-    const r = await api(method, path, { body, idemKey: method === 'GET' ? undefined : uuid() });
-    if (r.ok) return { ok: true, status: r.status, json: r.json };
-    return { ok: false, status: r.status, error: errorOf(r) };
-  } catch (e) {
-    if (!(e instanceof NetError)) throw e;
-    return { ok: false, status: 0, error: { code: 'offline_readiness', message: '' } };
-  }
-}
 
 const errText = (r) => (r.status === 0 ? t('ready.offline') : errorText(r.error));
 

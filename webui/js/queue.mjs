@@ -20,7 +20,9 @@
 //   - any other answer: status refused with the server's reason, kept until
 //     the user retries (same key) or discards it; later items still go out
 
-import { api, NetError, retryable, net } from './api.mjs';
+import { api, NetError, retryable, net, uuid } from './api.mjs';
+
+export { uuid }; // the queue's keys; callers used to find it here
 import * as idb from './idb.mjs';
 
 export const queueEvents = new EventTarget();
@@ -42,14 +44,6 @@ function emit(type, detail) {
   if (type !== 'change') queueEvents.dispatchEvent(new CustomEvent('change'));
 }
 
-export function uuid() {
-  if (crypto.randomUUID) return crypto.randomUUID();
-  const b = crypto.getRandomValues(new Uint8Array(16));
-  b[6] = (b[6] & 0x0f) | 0x40;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  const x = [...b].map((v) => v.toString(16).padStart(2, '0')).join('');
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
-}
 
 export async function items() {
   try {

@@ -13,7 +13,7 @@ import { h, clear, append } from './dom.mjs';
 // Element.append does not flatten arrays or skip null: this does.
 const add = (el, ...children) => append(el, children);
 import { t, pick, other, fmtNum, fmtQty, fmtDate, fmtDateTime, getLang } from './i18n.mjs';
-import { api, NetError, errorOf } from './api.mjs';
+import { call } from './api.mjs';
 import { currentUser } from './session.mjs';
 import { go } from './router.mjs';
 import { errorText } from './views.mjs';
@@ -56,33 +56,7 @@ function query(extra = {}) {
   return s ? `?${s}` : '';
 }
 
-async function getJson(path) {
-  try {
-    const r = await api('GET', path);
-    if (r.ok) return { ok: true, json: r.json, status: r.status };
-    return { ok: false, status: r.status, error: errorOf(r) };
-  } catch (e) {
-    if (!(e instanceof NetError)) throw e;
-    return { ok: false, status: 0, error: { code: 'offline_readiness', message: '' } };
-  }
-}
-
-// Does the server answer this export yet (XLSX/PDF are being added)?  Asked
-// once per kind of export (`what`) and page load, with the first address
-// seen; 404/405/400/501 and no answer mean "not yet".
-const probes = new Map();
-function probe(what, path) {
-  if (!probes.has(what)) {
-    probes.set(what, (async () => {
-      try {
-        const r = await api('GET', path, { raw: true });
-        if (r.res && r.res.body) r.res.body.cancel().catch(() => {});
-        return r.ok;
-      } catch { return false; }
-    })());
-  }
-  return probes.get(what);
-}
+const getJson = (path) => call('GET', path);
 
 // The as-of day and season inputs; onChange after either changed.
 function paramInputs(onChange, season) {
@@ -263,18 +237,6 @@ function exportLinks(links) {
   return links.map(([href, key, testid]) => h('a', { class: 'btn btn-small', href, download: '', 'data-testid': testid }, t(key)));
 }
 
-// Show the XLSX/PDF links once the server is known to answer them.
-function optionalLinks(box, links) {
-  for (const [href, key, testid] of links) {
-    probe(testid + href.replace(/\?.*$/, '').replace(/\/towns\/[^/?]+/, '/towns/*'), href).then((ok) => {
-      if (!ok || !box.isConnected) return;
-      const was = box.querySelector(`[data-testid="${testid}"]`);
-      if (was) was.remove(); // a newer load's address replaces the older one
-      add(box, exportLinks([[href, key, testid]]));
-    });
-  }
-}
-
 function printButton() {
   return h('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'print', onclick: () => window.print() }, t('ready.print'));
 }
@@ -391,11 +353,11 @@ export function mountCity(main) {
 
   async function load() {
     const q = query({ status: cityState.status, item: cityState.item });
-    add(clear(links), ...exportLinks([[`/api/v1/readiness/city${query({ status: cityState.status, item: cityState.item, format: 'csv' })}`, 'ready.csv', 'export-csv']]));
-    optionalLinks(links, [
+    add(clear(links), ...exportLinks([
+      [`/api/v1/readiness/city${query({ status: cityState.status, item: cityState.item, format: 'csv' })}`, 'ready.csv', 'export-csv'],
       [`/api/v1/readiness/city${query({ status: cityState.status, item: cityState.item, format: 'xlsx' })}`, 'ready.xlsx', 'export-xlsx'],
       [`/api/v1/readiness/city/report.pdf${query()}`, 'ready.pdf', 'export-pdf'],
-    ]);
+    ]));
     body.dataset.state = 'loading';
     const mine = ++seq; // only the answer to the latest question is shown
     const r = await getJson(`readiness/city${q}`);
@@ -477,10 +439,10 @@ export function mountTown(main, routeParams) {
     const lots = h('div', { class: 'lots-host' });
     const checks = h('div', { class: 'check-host' });
     const links = h('span', { class: 'export-links' });
-    optionalLinks(links, [
+    add(links, ...exportLinks([
       [`/api/v1/readiness/towns/${encodeURIComponent(code)}${query({ format: 'xlsx' })}`, 'ready.xlsx', 'export-xlsx'],
       [`/api/v1/readiness/towns/${encodeURIComponent(code)}/report.pdf${query()}`, 'ready.pdf', 'export-pdf'],
-    ]);
+    ]));
     const lines = d.lines || [];
     add(page, 
       back,

@@ -6,8 +6,7 @@
 
 import { h, clear, append } from './dom.mjs';
 import { t, pick, other, fmtNum, fmtDateTime } from './i18n.mjs';
-import { api, NetError, errorOf } from './api.mjs';
-import { uuid } from './queue.mjs';
+import { call } from './api.mjs';
 import { currentUser } from './session.mjs';
 import { go } from './router.mjs';
 import { errorText, toast } from './views.mjs';
@@ -19,16 +18,6 @@ const BASES = {
   village_ten_haves: ['check'],
 };
 
-async function call(method, path, body) {
-  try {
-    const r = await api(method, path, { body, idemKey: method === 'GET' ? undefined : uuid() });
-    if (r.ok) return { ok: true, status: r.status, json: r.json };
-    return { ok: false, status: r.status, error: errorOf(r) };
-  } catch (e) {
-    if (!(e instanceof NetError)) throw e;
-    return { ok: false, status: 0, error: { code: 'offline_readiness', message: '' } };
-  }
-}
 const errText = (r) => (r.status === 0 ? t('ready.offline') : errorText(r.error));
 const errorBox = (r) => h('p', { class: 'field-error', role: 'alert', 'data-testid': 'std-error' }, errText(r));
 const loading = () => h('p', { class: 'muted', role: 'status' }, t('ready.loading'));
