@@ -165,3 +165,23 @@ test('an expired session is 401 unauthenticated', async () => {
   expectStatus(r, 204);
   assertClearsCookie(r);
 });
+
+test('log-ins purge sessions dead for a day and idempotency records older than 30 days', async () => {
+  const c = await h.login(WH);
+  const hash = createHash('sha256').update(c.token).digest('hex');
+  const key = `purge-${Date.now()}`;
+  await sql(
+    `UPDATE app_session SET expires_at = UTC_TIMESTAMP(6) - INTERVAL 2 DAY WHERE token_hash = '${hash}'; ` +
+    `INSERT INTO idempotency (user_id, idem_key, request_hash, status, response, created_at) ` +
+    `SELECT id, '${key}', REPEAT('0', 64), 201, '{}', UTC_TIMESTAMP(6) - INTERVAL 31 DAY ` +
+    `FROM app_user WHERE username = '${WH}'; ` +
+    `INSERT INTO idempotency (user_id, idem_key, request_hash, status, response, created_at) ` +
+    `SELECT id, '${key}-young', REPEAT('0', 64), 201, '{}', UTC_TIMESTAMP(6) - INTERVAL 29 DAY ` +
+    `FROM app_user WHERE username = '${WH}'`);
+  await h.login(WH);
+  const left = await sql(
+    `SELECT (SELECT COUNT(*) FROM app_session WHERE token_hash = '${hash}'), ` +
+    `(SELECT COUNT(*) FROM idempotency WHERE idem_key = '${key}'), ` +
+    `(SELECT COUNT(*) FROM idempotency WHERE idem_key = '${key}-young')`);
+  assert.deepEqual(left[0], ['0', '0', '1']);
+});

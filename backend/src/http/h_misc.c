@@ -47,6 +47,18 @@ int h_login(struct req *rq, struct resp *rs, struct app_err *err)
 
     if (json_read(rq->body, spec, 2, err) != 0)
         return -1;
+    /* Housekeeping rides on log-ins, which are rare and not latency-bound: a
+     * bounded batch of sessions dead for a day, and of idempotency records
+     * older than the longest an offline queue is expected to wait (30 days). */
+    if (db_exec(rq->db, err,
+                "DELETE FROM app_session WHERE expires_at < UTC_TIMESTAMP(6) - INTERVAL 1 DAY"
+                " LIMIT 500",
+                "") != 0 ||
+        db_exec(rq->db, err,
+                "DELETE FROM idempotency WHERE created_at < UTC_TIMESTAMP(6) - INTERVAL 30 DAY"
+                " LIMIT 500",
+                "") != 0)
+        return -1;
     /* Session and audit event commit together. */
     if (db_begin(rq->db, err) != 0)
         return -1;
