@@ -371,23 +371,13 @@ static int target_depot(struct db_conn *db, const struct label_target *t, int64_
 
 int h_labels_create(struct req *rq, struct resp *rs, struct app_err *err)
 {
-    json_t *targets = json_object_get(rq->body, "targets"), *labels, *o;
-    const char *key;
-    json_t *v;
+    json_t *targets = NULL, *labels, *o;
+    const struct jfield spec[] = {{"targets", JF_ARRAY, 1, &targets, MAX_TARGETS, NULL}};
     size_t n;
 
-    json_object_foreach(rq->body, key, v)
-    {
-        if (strcmp(key, "targets") != 0)
-            return err_field(err, 400, "unknown_field", key, "unknown field %s", key);
-    }
-    if (!targets)
-        return err_field(err, 400, "missing_field", "targets", "targets is required");
-    if (!json_is_array(targets))
-        return err_field(err, 400, "bad_type", "targets", "targets must be an array");
+    if (json_read(rq->body, spec, 1, err) != 0)
+        return -1;
     n = json_array_size(targets);
-    if (n == 0 || n > MAX_TARGETS)
-        return err_field(err, 400, "bad_value", "targets", "give 1 to %d targets", MAX_TARGETS);
 
     /* Read and scope-check every target before the first label is written;
      * the transaction makes the whole request all-or-nothing anyway. */
@@ -690,22 +680,12 @@ static int job_done(struct req *rq, int64_t job, struct app_err *err)
 
 int h_print_jobs_done(struct req *rq, struct resp *rs, struct app_err *err)
 {
-    json_t *ids = json_object_get(rq->body, "ids"), *jobs, *v;
-    const char *key;
-    size_t n, i;
+    json_t *ids = NULL, *jobs, *v;
+    const struct jfield spec[] = {{"ids", JF_ARRAY, 1, &ids, MAX_JOB_IDS, NULL}};
+    size_t i;
 
-    json_object_foreach(rq->body, key, v)
-    {
-        if (strcmp(key, "ids") != 0)
-            return err_field(err, 400, "unknown_field", key, "unknown field %s", key);
-    }
-    if (!ids)
-        return err_field(err, 400, "missing_field", "ids", "ids is required");
-    if (!json_is_array(ids))
-        return err_field(err, 400, "bad_type", "ids", "ids must be an array of job ids");
-    n = json_array_size(ids);
-    if (n == 0 || n > MAX_JOB_IDS)
-        return err_field(err, 400, "bad_value", "ids", "give 1 to %d job ids", MAX_JOB_IDS);
+    if (json_read(rq->body, spec, 1, err) != 0)
+        return -1;
     json_array_foreach(ids, i, v)
     {
         if (!json_is_integer(v) || json_integer_value(v) <= 0) {

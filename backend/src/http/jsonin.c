@@ -33,6 +33,14 @@ static int read_one(const struct jfield *f, json_t *v, struct app_err *err)
             return err_field(err, 400, "bad_type", f->name, "%s must be true or false", f->name);
         *(int *)f->out = json_is_true(v);
         return 0;
+    case JF_ARRAY:
+        if (!json_is_array(v))
+            return err_field(err, 400, "bad_type", f->name, "%s must be an array", f->name);
+        if (json_array_size(v) == 0 || json_array_size(v) > f->size)
+            return err_field(err, 400, "bad_value", f->name, "give 1 to %zu entries in %s", f->size,
+                             f->name);
+        *(json_t **)f->out = v;
+        return 0;
     case JF_OBJECT:
         if (!json_is_object(v))
             return err_field(err, 400, "bad_type", f->name, "%s must be an object", f->name);

@@ -26,6 +26,7 @@ enum jf_type {
     JF_DATETIME, /* RFC 3339 -> time_t */
     JF_BOOL,     /* -> int */
     JF_OBJECT,   /* -> json_t * (borrowed) */
+    JF_ARRAY,    /* -> json_t * (borrowed); `size` is the most entries, at least 1 */
 };
 
 struct jfield {
