@@ -6,7 +6,7 @@
 // seconds), the cached copy otherwise.  API calls are not touched: the page
 // itself decides what to do without network (cached answers, the queue).
 
-const CACHE = 'reliefstock-shell-v2';
+const CACHE = 'reliefstock-shell-v3';
 const SHELL = [
   '/index.html',
   '/app.css',
@@ -31,6 +31,14 @@ const SHELL = [
   '/js/session.mjs',
   '/js/standards.mjs',
   '/js/views.mjs',
+  '/js/logistics.mjs',
+  '/js/purchasing.mjs',
+  '/js/equipment.mjs',
+  '/js/plans.mjs',
+  '/js/map.mjs',
+  '/map.css',
+  '/node_modules/d3-array/dist/d3-array.min.js',
+  '/node_modules/d3-geo/dist/d3-geo.min.js',
   '/node_modules/jsqr/dist/jsQR.js',
 ];
 const TIMEOUT_MS = 3000;

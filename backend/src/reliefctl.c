@@ -26,6 +26,21 @@ static const struct {
     {"user-add", ctl_user_add, "create a user (password on standard input)"},
     {"labels", ctl_labels, "print labels (PDF, ZPL, SVG, PNG), creating missing ones"},
     {"readiness", ctl_readiness, "readiness of a town or the whole city (JSON or CSV)"},
+    /* logistics and purchasing (docs/logistics.md, docs/purchasing.md) */
+    {"events", ctl_events, "emergency events: events list [--status S]"},
+    {"event-report", ctl_event_report, "what moved for an event (JSON or CSV)"},
+    {"dispatches", ctl_dispatches, "dispatches between depots: dispatches list [--status S]"},
+    {"suppliers", ctl_suppliers, "list suppliers with their lead times (JSON or CSV)"},
+    {"po", ctl_po, "list purchase orders, by status (JSON or CSV)"},
+    {"equipment", ctl_equipment, "equipment due or overdue for inspection/maintenance"},
+    {"maintenance-rules", ctl_maintenance_rules, "load db/seed/maintenance_rules.csv"},
+    /* season plans and forecasting (docs/forecasting.md) */
+    {"forecast", ctl_forecast, "forecast demand series from a CSV file (no database)"},
+    {"plan", ctl_plan, "replenishment plan of a season: city or one town (JSON or CSV)"},
+    /* the city map (docs/map.md) */
+    {"map-import", ctl_map_import, "load town boundaries from a GeoJSON file (checked first)"},
+    /* security (docs/security.md) */
+    {"verify-audit", ctl_verify_audit, "recompute the audit hash chain (exit 1 if broken)"},
     {"db-drop", ctl_db_drop, "drop the whole database (tests, --reset)"},
 };
 

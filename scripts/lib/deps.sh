@@ -24,6 +24,9 @@ RELIEF_DEB_PACKAGES=(
     libcmocka-dev zbar-tools poppler-utils qrencode
     # browser tests (playwright-core drives Debian's chromium)
     chromium
+    # fuzz tests (tests/fuzz, tree build-fuzz/): clang with libFuzzer; the fuzzer and
+    # sanitizer runtimes are in libclang-rt-14-dev, which clang only recommends
+    clang libclang-rt-14-dev
 )
 
 # deps_missing: print the packages of RELIEF_DEB_PACKAGES (plus nodejs when no

@@ -35,7 +35,9 @@ export const net = new Net();
 export const authEvents = new EventTarget();
 
 export async function api(method, path, { body, idemKey, timeoutMs = 15000, raw = false } = {}) {
-  const headers = { Accept: 'application/json' };
+  // X-Requested-With: reliefd refuses a change made with the session cookie
+  // without it (CSRF, docs/security.md); another site's page cannot add it.
+  const headers = { Accept: 'application/json', 'X-Requested-With': 'ReliefStock' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (idemKey) headers['Idempotency-Key'] = idemKey;
   const ctl = new AbortController();

@@ -12,6 +12,11 @@ import { mountScan, leaveScan } from './scan.mjs';
 import { mountCity, mountTown, mountTeam, mountVillage, isCityRole, ownTown } from './readiness.mjs';
 import { mountStandards } from './standards.mjs';
 import * as fb from './feedback.mjs';
+import { mountEvents, mountRequests, mountDispatches, mountPick, mountDispatchReceive } from './logistics.mjs';
+import { mountSuppliers, mountPurchaseOrders, mountReceive } from './purchasing.mjs';
+import { mountEquipment, mountAsset } from './equipment.mjs';
+import { mountPlans } from './plans.mjs';
+import { mountMap } from './map.mjs';
 
 const WANTED = 'rs.wanted'; // the page asked for before logging in
 let unmount = null;
@@ -27,6 +32,15 @@ function refreshChrome() {
   renderNav($('#nav'), currentName);
 }
 
+// Every page name the router knows (#/<name>/...).
+const PAGES = [
+  'scan', 'stock', 'queue', 'city', 'town', 'team', 'village', 'standards',
+  'events', 'requests', 'dispatches', 'pick', 'dreceive',
+  'suppliers', 'purchase-orders', 'po-receive', 'equipment', 'asset',
+  'plans',
+  'map',
+];
+
 function render(route) {
   const { name, params } = route;
   const user = currentUser();
@@ -35,7 +49,7 @@ function render(route) {
     go('login');
     return;
   }
-  if (user && !['scan', 'stock', 'queue', 'city', 'town', 'team', 'village', 'standards'].includes(name)) {
+  if (user && !PAGES.includes(name)) {
     go(...home(user));
     return;
   }
@@ -55,14 +69,26 @@ function render(route) {
     case 'team': unmount = mountTeam(main, params); break;
     case 'village': unmount = mountVillage(main, params); break;
     case 'standards': unmount = mountStandards(main, params); break;
+    case 'events': unmount = mountEvents(main, params); break;
+    case 'requests': unmount = mountRequests(main, params); break;
+    case 'dispatches': unmount = mountDispatches(main, params); break;
+    case 'pick': unmount = mountPick(main, params); break;
+    case 'dreceive': unmount = mountDispatchReceive(main, params); break;
+    case 'suppliers': unmount = mountSuppliers(main, params); break;
+    case 'purchase-orders': unmount = mountPurchaseOrders(main, params); break;
+    case 'po-receive': unmount = mountReceive(main, params); break;
+    case 'equipment': unmount = mountEquipment(main, params); break;
+    case 'asset': unmount = mountAsset(main, params); break;
+    case 'plans': unmount = mountPlans(main, params); break;
+    case 'map': unmount = mountMap(main, params); break;
     default: unmount = mountScan(main, params); break;
   }
 }
 
 // The first page of a role (docs/design ui.md): the city office sees the
-// city, a town official their town, warehouse staff the scan page.
+// city on its map ("one map", docs/map.md), a town official their town, warehouse staff the scan page.
 function home(user) {
-  if (isCityRole(user)) return ['city'];
+  if (isCityRole(user)) return ['map'];
   if (user && user.role === 'town_official' && ownTown(user)) return ['town'];
   return ['scan'];
 }

@@ -83,6 +83,13 @@ export function renderNav(el, active) {
   if (town) el.append(item('town', 'nav.town'));
   el.append(item('scan', 'nav.scan'), item('stock', 'nav.stock'), item('queue', 'nav.queue'));
   if (city || user.role === 'town_official') el.append(item('standards', 'nav.standards'));
+  el.append(item(city || user.role === 'town_official' ? 'requests' : 'dispatches', 'lg.nav.logistics'));
+  el.append(item('purchase-orders', 'nav.purchaseOrders'));
+  if (city || user.role === 'town_official') el.append(item('suppliers', 'nav.suppliers'));
+  el.append(item('equipment', 'nav.equipment'));
+  if (user.role !== 'city_auditor') el.append(item('asset', 'nav.asset'));
+  if (city || user.role === 'town_official') el.append(item('plans', 'plan.nav'));
+  if (city || user.role === 'town_official') el.append(item('map', 'nav.map'));
 }
 
 // ---------------------------------------------------------------- log-in

@@ -24,6 +24,10 @@ struct config {
     char db_admin_password[129];
     int db_pool_size;
     int db_acquire_timeout_ms;
+    /* "host:port,host:port,...": the nodes of a cluster (Galera), tried in
+     * turn; when set it replaces db_socket/db_host/db_port for reliefd's
+     * pool, which moves to the next node when one stops answering. */
+    char db_nodes[1024];
 
     char http_bind[64];
     int http_port;

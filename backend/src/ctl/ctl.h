@@ -22,6 +22,35 @@ int ctl_verify_ledger(const struct config *cfg, int argc, char **argv);
 int ctl_user_add(const struct config *cfg, int argc, char **argv);
 int ctl_labels(const struct config *cfg, int argc, char **argv);
 int ctl_readiness(const struct config *cfg, int argc, char **argv);
+/* logistics and purchasing (docs/logistics.md, docs/purchasing.md) */
+int ctl_events(const struct config *cfg, int argc, char **argv);
+int ctl_event_report(const struct config *cfg, int argc, char **argv);
+int ctl_dispatches(const struct config *cfg, int argc, char **argv);
+/* purchasing.c: suppliers, purchase orders, equipment due, maintenance rules */
+int ctl_suppliers(const struct config *cfg, int argc, char **argv);
+int ctl_po(const struct config *cfg, int argc, char **argv);
+int ctl_equipment(const struct config *cfg, int argc, char **argv);
+int ctl_maintenance_rules(const struct config *cfg, int argc, char **argv);
+struct db_conn;
+struct app_err;
+/* db/seed/maintenance_rules.csv of DIR into maintenance_rule (caller's transaction). */
+int purchasing_load_rules(const char *dir, struct db_conn *c, struct app_err *err);
+/* Demo suppliers, orders and the seed's maintenance rules (demo build's transaction). */
+int purchasing_demo(const struct config *cfg, struct db_conn *c, struct app_err *err);
+/* season plans and forecasting (docs/forecasting.md) */
+int ctl_forecast(const struct config *cfg, int argc, char **argv);
+int ctl_plan(const struct config *cfg, int argc, char **argv);
+/* the city map (docs/map.md) */
+struct db_conn;
+struct app_err;
+/* seed_map.c: the city outline of DIR into map_layer (called inside seed's
+ * transaction; a bad file is a 400 error naming the file and the check). */
+int seed_map(const char *dir, struct db_conn *c, struct app_err *err);
+int ctl_map_import(const struct config *cfg, int argc, char **argv);
+/* security (docs/security.md) */
+int ctl_verify_audit(const struct config *cfg, int argc, char **argv);
+/* scale (docs/performance.md) */
+int ctl_demo_province(const struct config *cfg, int argc, char **argv);
 
 /* Progress on stderr: a bar on a terminal, a plain line every `step` otherwise. */
 void ctl_progress(const char *what, long done, long total);

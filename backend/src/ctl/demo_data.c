@@ -2833,6 +2833,11 @@ int ctl_demo_data(const struct config *cfg, int argc, char **argv)
     double t0, t3;
     int rc = CTL_OK, st;
 
+    /* --scale province has a generator and options of its own (demo_province.c). */
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--scale=province") ||
+            (!strcmp(argv[i], "--scale") && i + 1 < argc && !strcmp(argv[i + 1], "province")))
+            return ctl_demo_province(cfg, argc, argv);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = NULL;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -2861,7 +2866,7 @@ int ctl_demo_data(const struct config *cfg, int argc, char **argv)
         }
     }
     if (strcmp(scale, "small") != 0 && strcmp(scale, "city") != 0) {
-        fprintf(stderr, "demo-data: --scale is small or city, not '%s'\n", scale);
+        fprintf(stderr, "demo-data: --scale is small, city or province, not '%s'\n", scale);
         return CTL_USAGE;
     }
 
@@ -2945,7 +2950,8 @@ int ctl_demo_data(const struct config *cfg, int argc, char **argv)
     t3 = now_s();
 
     /* Write it in one transaction. */
-    if (write_all(X) != 0 || db_commit(X->c, &X->err) != 0)
+    if (write_all(X) != 0 || purchasing_demo(X->cfg, X->c, &X->err) != 0 ||
+        db_commit(X->c, &X->err) != 0)
         goto db_fail;
     report(X, t3 - t0, now_s() - t3, X->hash_wait);
     goto out;

@@ -1220,7 +1220,8 @@ int ctl_seed(const struct config *cfg, int argc, char **argv)
     if (db_begin(c, &err) != 0 || write_org_units(&S, c, &err, &n) != 0 ||
         write_items(&S, c, &err, &n) != 0 || write_standards(&S, c, &err, &n) != 0 ||
         write_ten_haves(&S, c, &err, &n) != 0 || write_seasons(&S, c, &err, &n) != 0 ||
-        write_readiness(&S, c, &err) != 0 || db_commit(c, &err) != 0) {
+        write_readiness(&S, c, &err) != 0 || seed_map(S.dir, c, &err) != 0 ||
+        purchasing_load_rules(S.dir, c, &err) != 0 || db_commit(c, &err) != 0) {
         unsigned no = db_errno(c);
         if (db_in_txn(c))
             db_rollback(c);

@@ -32,6 +32,13 @@ struct ledger_entry {
     int64_t transfer_id; /* 0: none */
     int64_t stocktake_id;
     int64_t reverses_id;
+    int64_t event_id; /* 0: none; the emergency event it was made for (its report) */
+    /* The bin's depot and the lot's item when the caller has already looked
+     * them up in the same transaction and checked the depot against `who`
+     * (the hot path of POST /movements does it in one query); both 0: looked
+     * up and scope-checked here. */
+    int64_t depot_id;
+    int64_t item_id;
 };
 
 /* Post one movement.  who may be NULL for administrative tools (no scope

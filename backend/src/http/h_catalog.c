@@ -22,7 +22,7 @@ int h_org_units_list(struct req *rq, struct resp *rs, struct app_err *err)
     const char *kind, *pref = req_query(rq, "parent");
 
     if (q_page(rq, 1000, &limit, &cursor, err) != 0 ||
-        q_enum(rq, "kind", "city|subdistrict|town|park|village|community", &kind, err) != 0)
+        q_enum(rq, "kind", "province|city|subdistrict|town|park|village|community", &kind, err) != 0)
         return -1;
     qb_init(&q, ORG_COLS " WHERE o.path LIKE CONCAT(?, '%') AND o.id > ?");
     dbp_str(&q.ps, rq->who.org_path);

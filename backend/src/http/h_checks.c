@@ -316,11 +316,15 @@ int h_check_item_put(struct req *rq, struct resp *rs, struct app_err *err)
         {"comment", JF_STR, 0, comment, sizeof(comment), &has_comment},
     };
 
+    /* The check and its scope first (404, 403), then the fields (400), then
+     * its state (409). */
+    if (chk_load(rq, &c, 1, err) != 0)
+        return -1;
     if (json_read(rq->body, spec, 2, err) != 0)
         return -1;
     if (strcmp(answer, "yes") && strcmp(answer, "no") && strcmp(answer, "na"))
         return err_field(err, 400, "bad_value", "answer", "answer is yes, no or na");
-    if (chk_load(rq, &c, 1, err) != 0 || chk_editable(&c, err) != 0)
+    if (chk_editable(&c, err) != 0)
         return -1;
     if (path_id(rq, 1, &item, err) != 0)
         return -1;

@@ -159,15 +159,15 @@ int h_bin_create(struct req *rq, struct resp *rs, struct app_err *err)
     };
     struct db_res *r = NULL;
 
+    /* Scope before the fields: another town learns nothing from a 400. */
     if (resolve_ref(rq->db, rq->params[0], "SELECT id FROM depot WHERE code = ?", &depot, 404, "id",
-                    err) != 0)
+                    err) != 0 ||
+        auth_check_depot(rq->db, &rq->who, depot, err) != 0)
         return -1;
     if (json_read(rq->body, spec, 2, err) != 0)
         return -1;
     if (!code[0])
         return err_field(err, 400, "bad_value", "code", "code must not be empty");
-    if (auth_check_depot(rq->db, &rq->who, depot, err) != 0)
-        return -1;
     if (db_exec(rq->db, err, "INSERT INTO bin (depot_id, code, name) VALUES (?, ?, ?)", "lss",
                 (long long)depot, code, has_name ? name : NULL) != 0) {
         if (err->http == 409)

@@ -512,16 +512,17 @@ int h_label_void(struct req *rq, struct resp *rs, struct app_err *err)
     char *dtxt;
     int rc;
 
-    if (json_read(rq->body, spec, 2, err) != 0)
-        return -1;
-    if (!reason[0])
-        return err_field(err, 400, "missing_field", "reason", "a reason is required");
+    /* The label and its scope before the fields (404, 403, then 400). */
     if (path_code(rq, text, sizeof(text), &fmt, err) != 0)
         return -1;
     if (fmt)
         return err_set(err, 404, "not_found", "no such path");
     if (find_in_scope(rq, text, &id, replaced, err) != 0)
         return -1;
+    if (json_read(rq->body, spec, 2, err) != 0)
+        return -1;
+    if (!reason[0])
+        return err_field(err, 400, "missing_field", "reason", "a reason is required");
     /* Conditional on 'active': of two voids at once, the second waits for the
      * first's row lock, then matches nothing and is told the label is void. */
     if (db_exec(
@@ -729,8 +730,10 @@ int h_depot_update(struct req *rq, struct resp *rs, struct app_err *err)
     char *dtxt;
     struct db_res *r = NULL;
 
+    /* Scope before the fields: another town learns nothing from a 400. */
     if (resolve_ref(rq->db, rq->params[0], "SELECT id FROM depot WHERE code = ?", &id, 404, "id",
-                    err) != 0)
+                    err) != 0 ||
+        auth_check_depot(rq->db, &rq->who, id, err) != 0)
         return -1;
     if (json_read(rq->body, spec, sizeof(spec) / sizeof(spec[0]), err) != 0)
         return -1;
@@ -740,8 +743,6 @@ int h_depot_update(struct req *rq, struct resp *rs, struct app_err *err)
     if ((has_zh && !name_zh[0]) || (has_en && !name_en[0]))
         return err_field(err, 400, "bad_value", has_zh && !name_zh[0] ? "name_zh" : "name_en",
                          "a depot name must not be empty");
-    if (auth_check_depot(rq->db, &rq->who, id, err) != 0)
-        return -1;
     /* One statement for any subset: an absent field keeps its value (the
      * flag says which); an empty address clears it. */
     ap = auto_print;

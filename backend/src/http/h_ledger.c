@@ -64,6 +64,40 @@ static int load_lot(struct db_conn *db, int64_t lot_id, const char *field, struc
     return load_item(db, item, field, li, err);
 }
 
+/* The bin's depot and that depot's org path, and the lot's item, in one
+ * round trip: POST /movements is the hottest write, and these were four
+ * queries (bin, lot, item, depot scope).  Every join is by primary key, so
+ * the optimiser reads them as constants.  No row means an unknown bin or
+ * lot: load_bin and load_lot then say which, bin first, as before. */
+static int load_bin_lot(struct db_conn *db, int64_t bin_id, int64_t lot_id, int64_t *depot_id,
+                        char *path, size_t pathlen, struct lot_info *li, struct app_err *err)
+{
+    struct db_res *r = NULL;
+
+    if (db_query(db, &r, err,
+                 "SELECT b.depot_id, o.path, l.item_id, i.integral, i.tracking"
+                 " FROM bin b JOIN depot d ON d.id = b.depot_id"
+                 " JOIN org_unit o ON o.id = d.org_unit_id"
+                 " JOIN lot l ON l.id = ? JOIN item i ON i.id = l.item_id WHERE b.id = ?",
+                 "ll", (long long)lot_id, (long long)bin_id) != 0)
+        return -1;
+    if (r->nrows != 1) {
+        db_res_free(r);
+        if (load_bin(db, bin_id, "bin_id", depot_id, err) != 0 ||
+            load_lot(db, lot_id, "lot_id", li, err) != 0)
+            return -1;
+        return err_set(err, 500, "internal", "bin %lld or lot %lld half found",
+                       (long long)bin_id, (long long)lot_id);
+    }
+    *depot_id = db_get_int(r, 0, 0);
+    str_copy(path, pathlen, db_get(r, 0, 1) ? db_get(r, 0, 1) : "");
+    li->item_id = db_get_int(r, 0, 2);
+    li->integral = (int)db_get_int(r, 0, 3);
+    str_copy(li->tracking, sizeof(li->tracking), db_get(r, 0, 4));
+    db_res_free(r);
+    return 0;
+}
+
 /* ---------------------------------------------------------------- stock */
 
 #include "views.h"
@@ -123,7 +157,7 @@ bad_ref:
     " m.lot_id, l.lot_no, l.expiry_date, m.item_id, i.code AS item_code,"                          \
     " i.name_zh AS item_name_zh, i.unit, m.qty, m.balance_after, m.occurred_at, m.recorded_at,"    \
     " m.user_id, u.username, m.reason, m.reference, m.recipient, m.transfer_id, m.stocktake_id,"   \
-    " m.reverses_id FROM movement m JOIN bin b ON b.id = m.bin_id"                                 \
+    " m.reverses_id, m.event_id FROM movement m JOIN bin b ON b.id = m.bin_id"                     \
     " JOIN depot d ON d.id = m.depot_id JOIN org_unit o ON o.id = d.org_unit_id"                   \
     " JOIN lot l ON l.id = m.lot_id JOIN item i ON i.id = m.item_id"                               \
     " JOIN app_user u ON u.id = m.user_id"
@@ -274,9 +308,10 @@ struct mv_in {
     int64_t bin_id, item_id, lot_id, from_bin_id, to_depot_id, transfer_id, to_bin_id, movement_id;
     json_t *lot;
     double qty;
-    char reason[1021], reference[513], recipient[513];
+    char reason[1021], reference[513], recipient[513], event[129];
     time_t occurred_at;
-    int has_lot_id, has_lot, has_reason, has_reference, has_recipient, has_occurred;
+    int64_t event_id; /* resolved from `event` (a code) by h_movement_create */
+    int has_lot_id, has_lot, has_reason, has_reference, has_recipient, has_occurred, has_event;
 };
 
 /* Which fields each kind takes, and which of them it needs. */
@@ -321,6 +356,7 @@ static int read_movement(json_t *body, struct mv_in *in, int *kind_ix, struct ap
         {"reason", JF_STR, 0, in->reason, sizeof(in->reason), &in->has_reason},
         {"reference", JF_STR, 0, in->reference, sizeof(in->reference), &in->has_reference},
         {"occurred_at", JF_DATETIME, 0, &in->occurred_at, 0, &in->has_occurred},
+        {"event", JF_STR, 0, in->event, sizeof(in->event), &in->has_event},
     };
     struct jfield spec[sizeof(all) / sizeof(all[0])];
     size_t n = 0;
@@ -342,7 +378,8 @@ static int read_movement(json_t *body, struct mv_in *in, int *kind_ix, struct ap
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
         const char *name = all[i].name;
         int common = !strcmp(name, "kind") || !strcmp(name, "reason") ||
-                     !strcmp(name, "reference") || !strcmp(name, "occurred_at");
+                     !strcmp(name, "reference") || !strcmp(name, "occurred_at") ||
+                     !strcmp(name, "event");
         if (!common && !has_word(kinds[*kind_ix].fields, name))
             continue;
         spec[n] = all[i];
@@ -369,6 +406,31 @@ static void entry_common(struct ledger_entry *e, const struct mv_in *in)
     e->reason = in->has_reason ? in->reason : NULL;
     e->reference = in->has_reference ? in->reference : NULL;
     e->recipient = in->has_recipient ? in->recipient : NULL;
+    e->event_id = in->event_id;
+}
+
+/* `event`: the code of an active emergency event the movement is made for,
+ * so the event's report finds it.  A closed event takes no more movements. */
+static int resolve_event(struct req *rq, struct mv_in *in, struct app_err *err)
+{
+    struct db_res *r = NULL;
+    int rc = 0;
+
+    if (!in->has_event || !in->event[0])
+        return 0;
+    if (db_query(rq->db, &r, err, "SELECT id, status FROM emergency_event WHERE code = ?", "s",
+                 in->event) != 0)
+        return -1;
+    if (!r->nrows)
+        rc = err_field(err, 422, "unknown_reference", "event", "no emergency event with code %s",
+                       in->event);
+    else if (strcmp(db_get(r, 0, 1), "active") != 0)
+        rc = err_field(err, 409, "conflict", "event",
+                       "the event %s is closed: it takes no more movements", in->event);
+    else
+        in->event_id = db_get_int(r, 0, 0);
+    db_res_free(r);
+    return rc;
 }
 
 /* A depot with auto_print_labels gets the label of every lot received into
@@ -442,19 +504,21 @@ static int mv_simple(struct req *rq, const char *kind, struct mv_in *in, int64_t
 {
     struct lot_info li;
     struct ledger_entry e = {0};
-    int64_t depot, qty;
+    int64_t depot = 0, qty;
     int adjust = strcmp(kind, "adjust") == 0;
+    char path[sizeof(rq->who.org_path)];
 
-    if (load_bin(rq->db, in->bin_id, "bin_id", &depot, err) != 0 ||
-        load_lot(rq->db, in->lot_id, "lot_id", &li, err) != 0)
+    if (load_bin_lot(rq->db, in->bin_id, in->lot_id, &depot, path, sizeof(path), &li, err) != 0)
         return -1;
     if (json_qty_check(in->qty, li.integral, adjust, "qty", &qty, err) != 0)
         return -1;
-    if (auth_check_depot(rq->db, &rq->who, depot, err) != 0)
-        return -1;
+    if (!auth_in_scope(&rq->who, path))
+        return err_set(err, 403, "forbidden", "the depot is outside your org unit");
     e.kind = kind;
     e.bin_id = in->bin_id;
     e.lot_id = in->lot_id;
+    e.depot_id = depot; /* looked up and scope-checked just above */
+    e.item_id = li.item_id;
     e.qty = (!strcmp(kind, "issue") || !strcmp(kind, "dispose")) ? -qty : qty;
     entry_common(&e, in);
     return ledger_post(rq->db, &rq->who, &e, mid, NULL, err);
@@ -652,7 +716,7 @@ int h_movement_create(struct req *rq, struct resp *rs, struct app_err *err)
     int64_t mid = 0, tid = 0;
     json_t *mv, *out;
 
-    if (read_movement(rq->body, &in, &kix, err) != 0)
+    if (read_movement(rq->body, &in, &kix, err) != 0 || resolve_event(rq, &in, err) != 0)
         return -1;
     const char *kind = kinds[kix].kind;
     if (!strcmp(kind, "receive"))
@@ -829,7 +893,7 @@ int h_stocktake_recount(struct req *rq, struct resp *rs, struct app_err *err)
     struct lot_info li;
     char status[24], sid[24], detail[96];
 
-    if (path_id(rq, 0, &id, err) != 0 || json_read(rq->body, spec, 1, err) != 0)
+    if (path_id(rq, 0, &id, err) != 0)
         return -1;
     if (db_query(rq->db, &r, err,
                  "SELECT bin_id, lot_id, depot_id, first_user_id, status FROM stocktake"
@@ -846,7 +910,9 @@ int h_stocktake_recount(struct req *rq, struct resp *rs, struct app_err *err)
     first_user = db_get_int(r, 0, 3);
     str_copy(status, sizeof(status), db_get(r, 0, 4));
     db_res_free(r);
-    if (auth_check_depot(rq->db, &rq->who, depot, err) != 0)
+    /* Scope before the fields (404, 403, then 400, then the state). */
+    if (auth_check_depot(rq->db, &rq->who, depot, err) != 0 ||
+        json_read(rq->body, spec, 1, err) != 0)
         return -1;
     if (strcmp(status, "recount_required") != 0)
         return err_set(err, 409, "conflict", "this stocktake is %s", status);

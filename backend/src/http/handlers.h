@@ -73,6 +73,78 @@ H(h_check_sign);
 H(h_check_accept);
 H(h_check_return);
 H(h_check_report);
+/* logistics: events, requests, dispatches (docs/logistics.md) */
+/* h_events.c, h_requests.c, h_dispatch.c: events, requests, dispatches */
+H(h_events_list);
+H(h_event_create);
+H(h_event_get);
+H(h_event_update);
+H(h_event_report);
+H(h_requests_list);
+H(h_request_create);
+H(h_request_get);
+H(h_request_submit);
+H(h_request_decide);
+H(h_request_cancel);
+H(h_request_suggest);
+H(h_dispatches_list);
+H(h_dispatch_create);
+H(h_dispatch_get);
+H(h_dispatch_pick);
+H(h_dispatch_ship);
+H(h_dispatch_receive);
+H(h_dispatch_cancel);
+/* purchases and equipment (docs/purchasing.md) */
+/* h_purchasing.c: suppliers, purchase orders, receipts */
+H(h_suppliers_list);
+H(h_supplier_create);
+H(h_supplier_get);
+H(h_supplier_update);
+H(h_supplier_item_put);
+H(h_pos_list);
+H(h_po_create);
+H(h_po_get);
+H(h_po_order);
+H(h_po_cancel);
+H(h_po_close);
+H(h_po_receive);
+/* h_equipment.c: check-out/in, service, repair, rules, due list */
+H(h_asset_checkout);
+H(h_asset_checkin);
+H(h_asset_services_list);
+H(h_asset_service);
+H(h_asset_repair);
+H(h_asset_repair_done);
+H(h_asset_retire);
+H(h_checkouts_list);
+H(h_maint_rules_list);
+H(h_maint_rule_put);
+H(h_equipment_due);
+/* season plans and forecasting (docs/forecasting.md) */
+/* h_plans.c: replenishment plans of a season, demand history */
+H(h_plan_city);
+H(h_plan_town);
+H(h_plan_history);
+/* The plan of a season as GET /plans/{season} (town_id 0) or
+ * /plans/{season}/towns/{code} answers it; `reliefctl plan` prints it. */
+int plan_answer(struct db_conn *db, int season_year, int64_t town_id, json_t **out,
+                struct app_err *err);
+/* the city map (docs/map.md) */
+/* h_map.c: the offline map's GeoJSON layers, boundary import, point fixes */
+H(h_map_outline);
+H(h_map_boundaries);
+H(h_map_towns);
+H(h_map_depots);
+H(h_map_teams);
+H(h_map_dispatches);
+H(h_map_pdf);
+H(h_map_boundaries_import);
+H(h_org_unit_point);
+/* The checks and writes of a boundary import, shared by the API and
+ * `reliefctl map-import` (user_id 0: the command line).  Inside the caller's
+ * transaction; *summary is new on success; 400 naming the feature otherwise. */
+int map_import_boundaries(struct db_conn *db, int64_t user_id, const json_t *doc,
+                          const char *source, json_t **summary, struct app_err *err);
 
 #undef H
 

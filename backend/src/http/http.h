@@ -47,6 +47,7 @@ struct req {
 
 #define REQ_QUERY 1
 #define REQ_HEADER 2
+#define REQ_PEER 3 /* the client's IP address as text (key ignored); NULL if unknown */
 
 const char *req_query(const struct req *r, const char *key);
 const char *req_header(const struct req *r, const char *key);

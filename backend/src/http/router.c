@@ -81,6 +81,70 @@ const struct route routes[] = {
     {"POST", "/api/v1/checks/{id}/accept", h_check_accept, ROLE_CITY_AUDITOR | ADM, 0},
     {"POST", "/api/v1/checks/{id}/return", h_check_return, ROLE_CITY_AUDITOR | ADM, R_BODY},
     {"GET", "/api/v1/checks/{id}/report.pdf", h_check_report, ALL, 0},
+
+    /* logistics: events, requests, dispatches (docs/logistics.md) */
+    {"GET", "/api/v1/events", h_events_list, ALL, 0},
+    {"POST", "/api/v1/events", h_event_create, ROLE_CITY_AUDITOR | ADM, R_BODY},
+    {"GET", "/api/v1/events/{id}", h_event_get, ALL, 0},
+    {"PATCH", "/api/v1/events/{id}", h_event_update, ROLE_CITY_AUDITOR | ADM, R_BODY},
+    {"GET", "/api/v1/events/{id}/report", h_event_report, ALL, 0},
+    {"GET", "/api/v1/requests", h_requests_list, ALL, 0},
+    {"POST", "/api/v1/requests", h_request_create, OFF, R_BODY},
+    {"GET", "/api/v1/requests/{id}", h_request_get, ALL, 0},
+    {"POST", "/api/v1/requests/{id}/submit", h_request_submit, OFF, 0},
+    {"POST", "/api/v1/requests/{id}/decide", h_request_decide, ROLE_CITY_AUDITOR | ADM, R_BODY},
+    {"POST", "/api/v1/requests/{id}/cancel", h_request_cancel, OFF, R_BODY},
+    {"GET", "/api/v1/requests/{id}/suggest", h_request_suggest, ROLE_CITY_AUDITOR | ADM, 0},
+    {"GET", "/api/v1/dispatches", h_dispatches_list, ALL, 0},
+    {"POST", "/api/v1/dispatches", h_dispatch_create, ROLE_CITY_AUDITOR | ADM, R_BODY},
+    {"GET", "/api/v1/dispatches/{id}", h_dispatch_get, ALL, 0},
+    {"POST", "/api/v1/dispatches/{id}/pick", h_dispatch_pick, WH, R_BODY | R_IDEM_REQUIRED},
+    {"POST", "/api/v1/dispatches/{id}/ship", h_dispatch_ship, WH, R_BODY | R_IDEM_REQUIRED},
+    {"POST", "/api/v1/dispatches/{id}/receive", h_dispatch_receive, WH,
+     R_BODY | R_IDEM_REQUIRED},
+    {"POST", "/api/v1/dispatches/{id}/cancel", h_dispatch_cancel, ROLE_CITY_AUDITOR | ADM, R_BODY},
+
+    /* purchases and equipment (docs/purchasing.md) */
+    {"GET", "/api/v1/suppliers", h_suppliers_list, ALL, 0},
+    {"POST", "/api/v1/suppliers", h_supplier_create, OFF, R_BODY},
+    {"GET", "/api/v1/suppliers/{id}", h_supplier_get, ALL, 0},
+    {"PATCH", "/api/v1/suppliers/{id}", h_supplier_update, OFF, R_BODY},
+    {"PUT", "/api/v1/suppliers/{id}/items/{item_id}", h_supplier_item_put, OFF, R_BODY},
+    {"GET", "/api/v1/purchase-orders", h_pos_list, ALL, 0},
+    {"POST", "/api/v1/purchase-orders", h_po_create, OFF, R_BODY},
+    {"GET", "/api/v1/purchase-orders/{id}", h_po_get, ALL, 0},
+    {"POST", "/api/v1/purchase-orders/{id}/order", h_po_order, OFF, 0},
+    {"POST", "/api/v1/purchase-orders/{id}/cancel", h_po_cancel, OFF, R_BODY},
+    {"POST", "/api/v1/purchase-orders/{id}/close", h_po_close, OFF, 0},
+    {"POST", "/api/v1/purchase-orders/{id}/receipts", h_po_receive, WH | ROLE_TOWN_OFFICIAL,
+     R_BODY | R_IDEM_REQUIRED},
+    {"POST", "/api/v1/assets/{id}/checkout", h_asset_checkout, WH | ROLE_TOWN_OFFICIAL, R_BODY},
+    {"POST", "/api/v1/assets/{id}/checkin", h_asset_checkin, WH | ROLE_TOWN_OFFICIAL, R_BODY},
+    {"GET", "/api/v1/assets/{id}/services", h_asset_services_list, ALL, 0},
+    {"POST", "/api/v1/assets/{id}/services", h_asset_service, WH | ROLE_TOWN_OFFICIAL, R_BODY},
+    {"POST", "/api/v1/assets/{id}/repair", h_asset_repair, WH | ROLE_TOWN_OFFICIAL, 0},
+    {"POST", "/api/v1/assets/{id}/repair-done", h_asset_repair_done, WH | ROLE_TOWN_OFFICIAL, 0},
+    {"POST", "/api/v1/assets/{id}/retire", h_asset_retire, OFF, R_BODY},
+    {"GET", "/api/v1/asset-checkouts", h_checkouts_list, ALL, 0},
+    {"GET", "/api/v1/maintenance-rules", h_maint_rules_list, ALL, 0},
+    {"POST", "/api/v1/maintenance-rules", h_maint_rule_put, ADM, R_BODY},
+    {"GET", "/api/v1/equipment/due", h_equipment_due, ALL, 0},
+
+    /* season plans and forecasting (docs/forecasting.md) */
+    {"GET", "/api/v1/plans/{season}", h_plan_city, ROLE_CITY_AUDITOR | ROLE_ADMIN, 0},
+    {"GET", "/api/v1/plans/{season}/towns/{code}", h_plan_town, ALL, 0},
+    {"GET", "/api/v1/plans/{season}/towns/{code}/items/{item}/history", h_plan_history, ALL, 0},
+
+    /* the city map (docs/map.md) */
+    {"GET", "/api/v1/map/outline", h_map_outline, ALL, 0},
+    {"GET", "/api/v1/map/boundaries", h_map_boundaries, ALL, 0},
+    {"POST", "/api/v1/map/boundaries", h_map_boundaries_import, ADM, R_BODY},
+    {"GET", "/api/v1/map/towns", h_map_towns, ALL, 0},
+    {"GET", "/api/v1/map/depots", h_map_depots, ALL, 0},
+    {"GET", "/api/v1/map/teams", h_map_teams, ALL, 0},
+    {"GET", "/api/v1/map/dispatches", h_map_dispatches, ALL, 0},
+    {"GET", "/api/v1/map.pdf", h_map_pdf, ALL, 0},
+    {"PATCH", "/api/v1/org-units/{id}/point", h_org_unit_point, ADM, R_BODY},
 };
 const size_t nroutes = sizeof(routes) / sizeof(routes[0]);
 
@@ -99,8 +163,11 @@ static int split(char *s, char **seg, int max)
             break;
         *slash = '\0';
         s = slash + 1;
-        if (*s == '\0') /* trailing slash: an empty last segment never matches */
+        if (*s == '\0') { /* trailing slash: an empty last segment never matches */
+            if (n == max) /* found by tests/fuzz/fuzz_query: seg[max] was written */
+                return -1;
             seg[n++] = s;
+        }
     }
     return n;
 }

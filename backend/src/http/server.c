@@ -44,6 +44,7 @@ struct http_server {
 struct conn_state {
     struct buf body;
     int too_big;
+    int tls; /* served over HTTPS: answers carry Strict-Transport-Security */
     int status;
     size_t bytes;
     struct timespec t0;
@@ -53,8 +54,30 @@ struct conn_state {
 
 /* ---------------------------------------------------------------- helpers */
 
+/* The peer address as text, for login throttling.  A request runs entirely
+ * on one worker thread, so a per-thread buffer outlives the handler's use. */
+static const char *peer_address(struct MHD_Connection *c)
+{
+    static _Thread_local char text[INET6_ADDRSTRLEN];
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+    if (!sa)
+        return NULL;
+    if (sa->sa_family == AF_INET &&
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, text, sizeof(text)))
+        return text;
+    if (sa->sa_family == AF_INET6 &&
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, text, sizeof(text)))
+        return text;
+    return NULL;
+}
+
 static const char *lookup(void *ctx, int kind, const char *key)
 {
+    if (kind == REQ_PEER)
+        return peer_address((struct MHD_Connection *)ctx);
     return MHD_lookup_connection_value((struct MHD_Connection *)ctx,
                                        kind == REQ_QUERY ? MHD_GET_ARGUMENT_KIND : MHD_HEADER_KIND,
                                        key);
@@ -109,16 +132,45 @@ static int idem_key_ok(const char *k)
     return 1;
 }
 
-/* The session token from the cookie, or from "Authorization: Bearer ...". */
-static const char *find_token(struct MHD_Connection *c)
+/* The session token from the cookie, or from "Authorization: Bearer ...";
+ * *from_cookie says which (only cookies ride along on cross-site requests). */
+static const char *find_token(struct MHD_Connection *c, int *from_cookie)
 {
     const char *t = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "rs_session");
-    if (t && *t)
+    *from_cookie = 0;
+    if (t && *t) {
+        *from_cookie = 1;
         return t;
+    }
     t = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
     if (t && strncasecmp(t, "Bearer ", 7) == 0)
         return t + 7;
     return NULL;
+}
+
+/* CSRF (docs/security.md).  A browser marks every request with
+ * Sec-Fetch-Site; one started by another site must not change anything, not
+ * even log-in/out.  And a mutating call authenticated by the cookie must
+ * carry X-Requested-With: a page of another origin cannot add a custom
+ * header without a CORS preflight, which reliefd never grants.  Bearer
+ * tokens are never sent by the browser on its own, so they need neither. */
+static int csrf_check(struct MHD_Connection *c, const char *method, int cookie_auth,
+                      struct app_err *err)
+{
+    if (!is_mutating(method))
+        return 0;
+    const char *site = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site");
+    if (site && strcmp(site, "same-origin") != 0 && strcmp(site, "none") != 0)
+        return err_set(err, 403, "csrf_rejected", "a request from another site (%s) is refused",
+                       site);
+    if (!cookie_auth)
+        return 0;
+    const char *xrw = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Requested-With");
+    if (!xrw || !*xrw)
+        return err_set(err, 403, "csrf_rejected",
+                       "a change made with the session cookie needs the header"
+                       " X-Requested-With: ReliefStock");
+    return 0;
 }
 
 /* ---------------------------------------------------------------- dispatch */
@@ -207,7 +259,7 @@ static int run_mutating(struct req *rq, const struct route *rt, struct resp *rs,
     }
 
     for (int attempt = 0;; attempt++) {
-        int rc;
+        int rc, committing = 0;
         err_clear(err);
         resp_clear(rs);
         if (attempt > 0) {
@@ -215,59 +267,83 @@ static int run_mutating(struct req *rq, const struct route *rt, struct resp *rs,
             nanosleep(&ts, NULL);
         }
         if (db_begin(rq->db, err) != 0)
-            return -1;
-        if (key) {
-            rc = db_exec(rq->db, err,
-                         "INSERT INTO idempotency (user_id, idem_key, request_hash, status, "
-                         "response) VALUES (?, ?, ?, 0, '')",
-                         "lss", (long long)rq->who.user_id, key, hash);
-            if (rc != 0 && db_errno(rq->db) == 1062) {
+            goto failed;
+        /* The key's record is written after the handler, with the answer,
+         * in the same transaction: one statement instead of an insert and
+         * an update.  A repeat of a committed request finds the key taken
+         * at that point (or, when its handler now fails -- the stock it
+         * took is gone -- in the look-up below) and gets the first answer;
+         * a twin still in flight holds the key's row lock until it commits
+         * or rolls back, so only one of them is ever applied. */
+        if (rt->fn(rq, rs, err) != 0) {
+            if (key && !err->retryable && !db_broken(rq->db)) {
+                struct app_err why = *err;
                 db_rollback(rq->db);
                 rc = idem_replay(rq, key, hash, rs, err);
                 if (rc == 0)
+                    return 0;
+                if (err->http == 503 && err->retryable && !db_broken(rq->db))
+                    *err = why; /* no record: the handler's own answer */
+                return -1;
+            }
+            goto failed;
+        }
+        if (key) {
+            const char *txt = "{}";
+            if (rs->json) {
+                char *dumped = json_dumps(rs->json, JSON_COMPACT | JSON_REAL_PRECISION(15));
+                if (!dumped) {
+                    err_set(err, 500, "internal", "out of memory");
+                    goto failed;
+                }
+                json_decref(rs->json);
+                rs->json = NULL;
+                free(rs->body);
+                rs->body = dumped;
+                rs->body_len = strlen(dumped);
+                rs->content_type = "application/json";
+                txt = dumped;
+            }
+            /* Only JSON answers are stored; a binary answer (a PDF) is
+             * recorded as done, and a replay gets its status alone. */
+            rc = db_exec(rq->db, err,
+                         "INSERT INTO idempotency (user_id, idem_key, request_hash, status,"
+                         " response) VALUES (?, ?, ?, ?, ?)",
+                         "lssls", (long long)rq->who.user_id, key, hash,
+                         (long long)(rs->status ? rs->status : 200), txt);
+            if (rc != 0 && db_errno(rq->db) == 1062) {
+                db_rollback(rq->db);
+                if (idem_replay(rq, key, hash, rs, err) == 0)
                     return 0;
             }
             if (rc != 0)
                 goto failed;
         }
-        if (rt->fn(rq, rs, err) != 0)
+        committing = 1;
+        if (db_commit(rq->db, err) != 0)
             goto failed;
-        if (key && !rs->json) {
-            /* Only JSON answers are stored; a binary answer (a PDF) is
-             * recorded as done, and a replay gets its status alone. */
-            if (db_exec(rq->db, err,
-                        "UPDATE idempotency SET status = ?, response = '{}'"
-                        " WHERE user_id = ? AND idem_key = ?",
-                        "lls", (long long)rs->status, (long long)rq->who.user_id, key) != 0)
-                goto failed;
-        } else if (key) {
-            char *txt = json_dumps(rs->json, JSON_COMPACT | JSON_REAL_PRECISION(15));
-            if (!txt) {
-                err_set(err, 500, "internal", "out of memory");
-                goto failed;
-            }
-            json_decref(rs->json);
-            rs->json = NULL;
-            free(rs->body);
-            rs->body = txt;
-            rs->body_len = strlen(txt);
-            rs->content_type = "application/json";
-            if (db_exec(rq->db, err,
-                        "UPDATE idempotency SET status = ?, response = ?"
-                        " WHERE user_id = ? AND idem_key = ?",
-                        "lsls", (long long)rs->status, txt, (long long)rq->who.user_id, key) != 0)
-                goto failed;
-        }
-        if (db_commit(rq->db, err) != 0) {
-            if (err->retryable && attempt < 5)
-                continue;
-            return -1;
-        }
         return 0;
     failed:
         if (db_in_txn(rq->db))
             db_rollback(rq->db);
-        if (!err->retryable || attempt >= 5)
+        if (attempt >= 5)
+            return -1;
+        if (db_broken(rq->db)) {
+            /* The connection (or its database node) is gone.  Before the
+             * COMMIT was sent nothing was applied, so the whole transaction
+             * runs again on a fresh connection -- the pool tries the next
+             * node of RELIEF_DB_NODES.  A lost COMMIT may or may not have
+             * been applied: only a request with an Idempotency-Key may run
+             * again (it replays if it was), any other gets the 503. */
+            if (committing && !key)
+                return -1;
+            db_pool_release(rq->app->pool, rq->db);
+            rq->db = db_pool_acquire(rq->app->pool, err);
+            if (!rq->db)
+                return -1;
+            continue;
+        }
+        if (!err->retryable)
             return -1;
     }
 }
@@ -278,7 +354,7 @@ static void dispatch(struct http_server *s, struct conn_state *st, struct MHD_Co
     const struct app *app = s->app;
     char scratch[512];
     const char *params[REQ_MAX_PARAMS];
-    int nparams = 0, status = 0;
+    int nparams = 0, status = 0, cookie_auth = 0;
     struct app_err err;
     const struct route *rt;
     struct req rq;
@@ -303,31 +379,43 @@ static void dispatch(struct http_server *s, struct conn_state *st, struct MHD_Co
                 app->cfg->http_max_body);
         goto fail;
     }
-    if (parse_body(st, rt->flags, &body, &err) != 0)
-        goto fail;
 
     rq.app = app;
     rq.method = method;
     rq.path = url;
     memcpy(rq.params, params, sizeof(params));
     rq.nparams = nparams;
-    rq.body = body;
     rq.lookup = lookup;
     rq.ctx = c;
-    rq.token = find_token(c);
+    rq.token = find_token(c, &cookie_auth);
     rq.db = db_pool_acquire(app->pool, &err);
     if (!rq.db)
         goto fail;
+    /* Who may call is settled before anything about the body is looked at:
+     * session 401, CSRF 403, role 403, then the body's JSON 400; the handler
+     * then checks the object (404) and its scope (403) before the fields. */
     if (!(rt->flags & R_PUBLIC)) {
-        if (auth_session(rq.db, rq.token, &rq.who, &err) != 0)
-            goto fail;
-        rq.authed = 1;
-        if (!(rt->roles & rq.who.role)) {
-            err_set(&err, 403, "forbidden", "your role (%s) may not do this",
-                    role_name(rq.who.role));
-            goto fail;
+        /* A read: when the connection turns out to be lost (a cluster node
+         * went away), ask again on a fresh one -- the pool has moved on. */
+        for (int tries = 0; auth_session(rq.db, rq.token, &rq.who, &err) != 0; tries++) {
+            if (!db_broken(rq.db) || tries >= 2)
+                goto fail;
+            db_pool_release(app->pool, rq.db);
+            err_clear(&err);
+            if (!(rq.db = db_pool_acquire(app->pool, &err)))
+                goto fail;
         }
+        rq.authed = 1;
     }
+    if (csrf_check(c, method, cookie_auth && !(rt->flags & R_PUBLIC), &err) != 0)
+        goto fail;
+    if (!(rt->flags & R_PUBLIC) && !(rt->roles & rq.who.role)) {
+        err_set(&err, 403, "forbidden", "your role (%s) may not do this", role_name(rq.who.role));
+        goto fail;
+    }
+    if (parse_body(st, rt->flags, &body, &err) != 0)
+        goto fail;
+    rq.body = body;
     if (is_mutating(method) && !(rt->flags & R_PUBLIC)) {
         if (run_mutating(&rq, rt, rs, &err) != 0)
             goto fail;
@@ -439,6 +527,15 @@ static struct MHD_Response *render(struct resp *rs, size_t *bytes)
         MHD_add_response_header(r, "Content-Disposition", rs->content_disposition);
     if (rs->replayed)
         MHD_add_response_header(r, "Idempotent-Replayed", "true");
+    if (rs->status == 429 && rs->json) {
+        /* Throttled log-ins say when to come back, in the body and the header. */
+        json_t *ra = json_object_get(json_object_get(rs->json, "error"), "retry_after");
+        char secs[24];
+        if (json_is_integer(ra)) {
+            snprintf(secs, sizeof(secs), "%lld", (long long)json_integer_value(ra));
+            MHD_add_response_header(r, "Retry-After", secs);
+        }
+    }
     return r;
 }
 
@@ -446,11 +543,19 @@ static enum MHD_Result queue(struct MHD_Connection *c, struct conn_state *st, in
                              struct MHD_Response *r)
 {
     enum MHD_Result ret;
+    /* On every answer, files and API alike (docs/security.md).  No
+     * 'unsafe-inline' anywhere: the UI has no inline script or style, and
+     * builds the DOM without markup strings (webui/js/dom.mjs). */
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(r, "Referrer-Policy", "same-origin");
+    MHD_add_response_header(r, "X-Frame-Options", "DENY");
     MHD_add_response_header(r, "Content-Security-Policy",
-                            "default-src 'self'; img-src 'self' data: blob:; "
-                            "media-src 'self' blob:; frame-ancestors 'none'");
+                            "default-src 'self'; script-src 'self'; style-src 'self'; "
+                            "img-src 'self' data: blob:; media-src 'self' blob:; "
+                            "object-src 'none'; base-uri 'none'; form-action 'self'; "
+                            "frame-ancestors 'none'");
+    if (st->tls)
+        MHD_add_response_header(r, "Strict-Transport-Security", "max-age=31536000");
     st->status = status;
     ret = MHD_queue_response(c, (unsigned)status, r);
     MHD_destroy_response(r);
@@ -488,6 +593,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
             return MHD_NO;
         buf_init(&st->body, (size_t)s->app->cfg->http_max_body);
         clock_gettime(CLOCK_MONOTONIC, &st->t0);
+        st->tls = s->tls_cert != NULL;
         str_copy(st->method, sizeof(st->method), method);
         str_copy(st->path, sizeof(st->path), url);
         *con_cls = st;
@@ -651,6 +757,8 @@ static int tls_load(struct http_server *s, struct app_err *err)
     return s->tls_key ? 0 : -1;
 }
 
+#define HTTP_PER_IP_CONNECTIONS 128
+
 struct http_server *http_start(const struct app *app, struct app_err *err)
 {
     struct http_server *s = calloc(1, sizeof(*s));
@@ -690,11 +798,20 @@ struct http_server *http_start(const struct app *app, struct app_err *err)
         opts[no++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key};
     }
     opts[no] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+    /* Limits against broken and hostile clients (docs/operations.md): an idle
+     * connection is dropped after http_conn_timeout; 1000 connections in all
+     * and at most HTTP_PER_IP_CONNECTIONS from one address, so idle or slow
+     * connections from one host cannot take every slot (a depot's handhelds
+     * behind one NAT address stay far below it); 32 KiB per connection for
+     * the request line and headers (larger: 431), bodies go to our own
+     * buffer bounded by http_max_body. */
     s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_access, s, MHD_OPTION_EXTERNAL_LOGGER,
                             mhd_logger, NULL, MHD_OPTION_THREAD_POOL_SIZE,
                             (unsigned int)app->cfg->http_threads, MHD_OPTION_CONNECTION_TIMEOUT,
                             (unsigned int)app->cfg->http_conn_timeout, MHD_OPTION_CONNECTION_LIMIT,
-                            (unsigned int)1000, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                            (unsigned int)1000, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                            (unsigned int)HTTP_PER_IP_CONNECTIONS, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                            (size_t)32 * 1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
                             MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
     if (!s->d) {
         int e = errno;

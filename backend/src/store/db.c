@@ -34,7 +34,14 @@ struct db_conn {
     uint64_t affected;
     uint64_t insert_id;
     time_t last_used;
+    int node; /* index in the pool's node list (RELIEF_DB_NODES), else 0 */
     struct db_conn *next_free;
+};
+
+#define DB_MAX_NODES 16
+struct db_node {
+    char host[256];
+    int port;
 };
 
 struct db_pool {
@@ -44,6 +51,9 @@ struct db_pool {
     int size;
     int open; /* connections counted against size (free or lent) */
     struct db_conn *free_list;
+    int nnodes; /* 0: the single server of db_socket / db_host:db_port */
+    int current; /* the node new connections go to first */
+    struct db_node nodes[DB_MAX_NODES];
 };
 
 /* ---------------------------------------------------------------- params */
@@ -167,6 +177,8 @@ static int db_fail(struct db_conn *c, unsigned no, const char *what, const char 
     case CR_CONNECTION_ERROR:
     case CR_CONN_HOST_ERROR:
     case ER_CONNECTION_KILLED:
+    case ER_UNKNOWN_COM_ERROR: /* Galera: "WSREP has not yet prepared node" (no quorum) */
+    case ER_SERVER_SHUTDOWN:
         c->broken = 1;
         LOG_WARN("db lost %s: %u %s", what, no, detail);
         return err_set(err, 503, "db_unavailable", "the database is not reachable; retry");
@@ -188,14 +200,26 @@ void db_library_end(void)
     mysql_library_end();
 }
 
-struct db_conn *db_connect(const struct config *cfg, int admin, const char *dbname,
-                           struct app_err *err)
+/* One connection to host:port, or to the socket when sock is set. */
+static struct db_conn *connect_at(const struct config *cfg, int admin, const char *dbname,
+                                  const char *host, int port, const char *sock,
+                                  struct app_err *err)
 {
     struct db_conn *c = calloc(1, sizeof(*c));
-    unsigned int timeout = 10, rw_timeout = 60;
-    const char *init = "SET SESSION sql_mode='STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,"
-                       "ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION', time_zone='+00:00', "
-                       "tx_isolation='READ-COMMITTED'";
+    /* A cluster fails over by connecting elsewhere: a dead node must not
+     * keep a request waiting long (a killed one refuses at once anyway). */
+    unsigned int timeout = cfg->db_nodes[0] ? 2 : 10, rw_timeout = 60;
+    /* wsrep_sync_wait=1: in a Galera cluster a read waits until this node
+     * has applied every write committed anywhere before it, so a session
+     * made through one reliefd is seen at once through the other. */
+    const char *init = cfg->db_nodes[0]
+                           ? "SET SESSION sql_mode='STRICT_ALL_TABLES,NO_ZERO_DATE,"
+                             "NO_ZERO_IN_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION',"
+                             " time_zone='+00:00', tx_isolation='READ-COMMITTED',"
+                             " wsrep_sync_wait=1"
+                           : "SET SESSION sql_mode='STRICT_ALL_TABLES,NO_ZERO_DATE,"
+                             "NO_ZERO_IN_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION',"
+                             " time_zone='+00:00', tx_isolation='READ-COMMITTED'";
 
     if (!c || !(c->m = mysql_init(NULL))) {
         free(c);
@@ -207,11 +231,10 @@ struct db_conn *db_connect(const struct config *cfg, int admin, const char *dbna
     mysql_optionsv(c->m, MYSQL_OPT_READ_TIMEOUT, &rw_timeout);
     mysql_optionsv(c->m, MYSQL_OPT_WRITE_TIMEOUT, &rw_timeout);
     mysql_optionsv(c->m, MYSQL_INIT_COMMAND, init);
-    if (!mysql_real_connect(c->m, cfg->db_socket[0] ? NULL : cfg->db_host,
+    if (!mysql_real_connect(c->m, sock ? NULL : host,
                             admin ? cfg->db_admin_user : cfg->db_user,
                             admin ? cfg->db_admin_password : cfg->db_password, dbname,
-                            (unsigned)cfg->db_port, cfg->db_socket[0] ? cfg->db_socket : NULL,
-                            CLIENT_MULTI_STATEMENTS | CLIENT_FOUND_ROWS)) {
+                            (unsigned)port, sock, CLIENT_MULTI_STATEMENTS | CLIENT_FOUND_ROWS)) {
         err_set(err, 503, "db_unavailable", "cannot connect to the database: %s",
                 mysql_error(c->m));
         mysql_close(c->m);
@@ -220,6 +243,93 @@ struct db_conn *db_connect(const struct config *cfg, int admin, const char *dbna
     }
     c->last_used = time(NULL);
     return c;
+}
+
+/* "host:port,host:port" into nodes[]; the count, or -1 when malformed. */
+static int parse_nodes(const char *list, struct db_node *nodes, int max)
+{
+    int n = 0;
+    const char *p = list;
+
+    while (*p) {
+        const char *end = strchr(p, ','), *colon;
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        char item[300];
+        int64_t port;
+
+        if (len == 0 || len >= sizeof(item) || n >= max)
+            return -1;
+        memcpy(item, p, len);
+        item[len] = '\0';
+        colon = strrchr(item, ':');
+        if (!colon || colon == item || parse_int64(colon + 1, &port) != 0 || port < 1 ||
+            port > 65535 || (size_t)(colon - item) >= sizeof(nodes[n].host))
+            return -1;
+        memcpy(nodes[n].host, item, (size_t)(colon - item));
+        nodes[n].host[colon - item] = '\0';
+        nodes[n].port = (int)port;
+        n++;
+        if (end && end[1] == '\0')
+            return -1; /* a trailing comma: an empty last entry */
+        p = end ? end + 1 : p + len;
+    }
+    return n;
+}
+
+struct db_conn *db_connect(const struct config *cfg, int admin, const char *dbname,
+                           struct app_err *err)
+{
+    struct db_node nodes[DB_MAX_NODES];
+    int n;
+
+    if (!cfg->db_nodes[0])
+        return connect_at(cfg, admin, dbname, cfg->db_host, cfg->db_port,
+                          cfg->db_socket[0] ? cfg->db_socket : NULL, err);
+    /* reliefctl on a cluster: the first node that answers. */
+    n = parse_nodes(cfg->db_nodes, nodes, DB_MAX_NODES);
+    if (n <= 0) {
+        err_set(err, 400, "bad_setting", "RELIEF_DB_NODES must be host:port[,host:port...]");
+        return NULL;
+    }
+    for (int i = 0; i < n; i++) {
+        struct db_conn *c = connect_at(cfg, admin, dbname, nodes[i].host, nodes[i].port, NULL, err);
+        if (c) {
+            c->node = i;
+            return c;
+        }
+    }
+    return NULL;
+}
+
+/* A pool connection: to the current node, else to each next one in turn;
+ * the first that answers becomes current, so the others follow it. */
+static struct db_conn *pool_connect(struct db_pool *p, struct app_err *err)
+{
+    int start;
+
+    if (p->nnodes == 0)
+        return db_connect(p->cfg, 0, p->cfg->db_name, err);
+    pthread_mutex_lock(&p->mu);
+    start = p->current;
+    pthread_mutex_unlock(&p->mu);
+    for (int i = 0; i < p->nnodes; i++) {
+        int n = (start + i) % p->nnodes;
+        struct db_conn *c = connect_at(p->cfg, 0, p->cfg->db_name, p->nodes[n].host,
+                                       p->nodes[n].port, NULL, err);
+        if (!c) {
+            LOG_WARN("db node %s:%d does not answer: %s", p->nodes[n].host, p->nodes[n].port,
+                     err ? err->msg : "");
+            continue;
+        }
+        c->node = n;
+        pthread_mutex_lock(&p->mu);
+        if (p->current != n)
+            LOG_WARN("db now on node %s:%d", p->nodes[n].host, p->nodes[n].port);
+        p->current = n;
+        pthread_mutex_unlock(&p->mu);
+        return c;
+    }
+    return NULL;
 }
 
 static void stmt_slot_clear(struct stmt_slot *sl)
@@ -251,6 +361,16 @@ struct db_pool *db_pool_new(const struct config *cfg, struct app_err *err)
     }
     p->cfg = cfg;
     p->size = cfg->db_pool_size;
+    if (cfg->db_nodes[0]) {
+        p->nnodes = parse_nodes(cfg->db_nodes, p->nodes, DB_MAX_NODES);
+        if (p->nnodes <= 0) {
+            free(p);
+            err_set(err, 400, "bad_setting",
+                    "RELIEF_DB_NODES must be host:port[,host:port...] (at most %d)",
+                    DB_MAX_NODES);
+            return NULL;
+        }
+    }
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
     return p;
@@ -307,7 +427,7 @@ struct db_conn *db_pool_acquire(struct db_pool *p, struct app_err *err)
         c = NULL;
     }
     if (!c) {
-        c = db_connect(p->cfg, 0, p->cfg->db_name, err);
+        c = pool_connect(p, err);
         if (!c) {
             pthread_mutex_lock(&p->mu);
             p->open--;
@@ -322,6 +442,8 @@ struct db_conn *db_pool_acquire(struct db_pool *p, struct app_err *err)
 
 void db_pool_release(struct db_pool *p, struct db_conn *c)
 {
+    struct db_conn *stale = NULL;
+
     if (!c)
         return;
     if (c->in_txn)
@@ -330,14 +452,39 @@ void db_pool_release(struct db_pool *p, struct db_conn *c)
     pthread_mutex_lock(&p->mu);
     if (c->broken) {
         p->open--;
+        if (p->nnodes > 0) {
+            /* Its node may be gone: the idle connections to it would each
+             * fail one request before being dropped, so drop them now, and
+             * send new connections to the next node first. */
+            struct db_conn **pp = &p->free_list;
+            while (*pp) {
+                if ((*pp)->node == c->node) {
+                    struct db_conn *x = *pp;
+                    *pp = x->next_free;
+                    x->next_free = stale;
+                    stale = x;
+                    p->open--;
+                } else {
+                    pp = &(*pp)->next_free;
+                }
+            }
+            if (p->current == c->node)
+                p->current = (c->node + 1) % p->nnodes;
+        }
         pthread_mutex_unlock(&p->mu);
         db_close(c);
+        while (stale) {
+            struct db_conn *x = stale;
+            stale = x->next_free;
+            db_close(x);
+        }
         pthread_mutex_lock(&p->mu);
+        pthread_cond_broadcast(&p->cv);
     } else {
         c->next_free = p->free_list;
         p->free_list = c;
+        pthread_cond_signal(&p->cv);
     }
-    pthread_cond_signal(&p->cv);
     pthread_mutex_unlock(&p->mu);
 }
 
@@ -375,6 +522,11 @@ void db_rollback(struct db_conn *c)
 int db_in_txn(const struct db_conn *c)
 {
     return c->in_txn;
+}
+
+int db_broken(const struct db_conn *c)
+{
+    return c->broken;
 }
 
 /* ---------------------------------------------------------------- statements */

@@ -75,6 +75,9 @@ int db_begin(struct db_conn *c, struct app_err *err);
 int db_commit(struct db_conn *c, struct app_err *err);
 void db_rollback(struct db_conn *c);
 int db_in_txn(const struct db_conn *c);
+/* 1 when the connection was lost (or a COMMIT's outcome is unknown): the
+ * pool closes it on release, and a request may run again on another one. */
+int db_broken(const struct db_conn *c);
 
 /*
  * Statements.  `fmt` has one letter per parameter:

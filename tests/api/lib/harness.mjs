@@ -140,6 +140,11 @@ export async function request(base, method, path, body, opts = {}) {
     if (!Object.keys(headers).some((k) => k.toLowerCase() === 'content-type'))
       headers['Content-Type'] = 'application/json';
   }
+  // What the web UI sends on every call (webui/js/api.mjs): reliefd refuses
+  // cookie-authenticated changes without it (CSRF).  opts.csrf === false
+  // leaves it out, for the tests of that rule.
+  if (opts.csrf !== false && !Object.keys(headers).some((k) => k.toLowerCase() === 'x-requested-with'))
+    headers['X-Requested-With'] = 'ReliefStock';
   if (isMutating(method) && !path.includes('/auth/')) {
     if (opts.idemKey === undefined) headers['Idempotency-Key'] = randomUUID();
     else if (opts.idemKey !== null) headers['Idempotency-Key'] = opts.idemKey;
