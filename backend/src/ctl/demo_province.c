@@ -271,6 +271,8 @@ static const char SQL_STOCK[] =
 
 /* ------------------------------------------------------------------ steps */
 
+/* `table` is one of the literal names below, never input: an identifier
+ * cannot be a bound parameter. */
 static int next_id(struct pv *P, const char *table, int64_t *out)
 {
     char sql[96];
