@@ -52,6 +52,18 @@ int ctl_verify_audit(const struct config *cfg, int argc, char **argv);
 /* scale (docs/performance.md) */
 int ctl_demo_province(const struct config *cfg, int argc, char **argv);
 
+/* The query string of an API handler run from the command line (the
+ * commands that print what a GET answers run the handler itself): set
+ * replaces a key already there; ctl_query_lookup is the request's lookup,
+ * with the struct ctl_query as its context. */
+#define CTL_QUERY_MAX 8
+struct ctl_query {
+    const char *k[CTL_QUERY_MAX], *v[CTL_QUERY_MAX];
+    int n;
+};
+void ctl_query_set(struct ctl_query *q, const char *key, const char *value);
+const char *ctl_query_lookup(void *ctx, int kind, const char *key);
+
 /* Progress on stderr: a bar on a terminal, a plain line every `step` otherwise. */
 void ctl_progress(const char *what, long done, long total);
 

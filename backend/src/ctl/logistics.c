@@ -17,32 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_ARGS 6
-
-struct qargs {
-    const char *k[MAX_ARGS], *v[MAX_ARGS];
-    int n;
-};
-
-static void qset(struct qargs *a, const char *k, const char *v)
-{
-    if (a->n < MAX_ARGS) {
-        a->k[a->n] = k;
-        a->v[a->n++] = v;
-    }
-}
-
-static const char *lookup(void *ctx, int kind, const char *key)
-{
-    const struct qargs *a = ctx;
-    if (kind != REQ_QUERY)
-        return NULL;
-    for (int i = 0; i < a->n; i++)
-        if (strcmp(a->k[i], key) == 0)
-            return a->v[i];
-    return NULL;
-}
-
 /* A cell of a JSON row as text for the table. */
 static void cell(json_t *v, char *out, size_t n)
 {
@@ -76,7 +50,7 @@ static void table(json_t *items, const char *const *cols)
 
 /* Run handler fn with query args; print per format.  cols: the table's columns. */
 static int run(const struct config *cfg, const char *name, handler_fn fn, const char *param,
-               struct qargs *qa, const char *format, const char *const *cols)
+               struct ctl_query *qa, const char *format, const char *const *cols)
 {
     struct app_err err;
     struct db_conn *c;
@@ -95,7 +69,7 @@ static int run(const struct config *cfg, const char *name, handler_fn fn, const 
         return CTL_USAGE;
     }
     if (!strcmp(format, "csv"))
-        qset(qa, "format", "csv");
+        ctl_query_set(qa, "format", "csv");
     c = db_connect(cfg, 0, cfg->db_name, &err);
     if (!c) {
         fprintf(stderr, "%s: %s\n", name, err.msg);
@@ -111,7 +85,7 @@ static int run(const struct config *cfg, const char *name, handler_fn fn, const 
     rq.params[0] = param;
     rq.nparams = param ? 1 : 0;
     rq.db = c;
-    rq.lookup = lookup;
+    rq.lookup = ctl_query_lookup;
     rq.ctx = qa;
     rq.authed = 1;
     rq.who.role = ROLE_ADMIN;
@@ -152,18 +126,18 @@ int ctl_events(const struct config *cfg, int argc, char **argv)
                                        "ended_on", "requests",   "dispatches", "name_zh",
                                        NULL};
     static const char u[] = "events list [--status active|closed] [--kind K] [--format text|json|csv]";
-    struct qargs qa = {0};
+    struct ctl_query qa = {0};
     const char *format = "text";
 
     if (argc < 2 || strcmp(argv[1], "list") != 0)
         return usage(argv[0], u, argc > 1 && !strcmp(argv[1], "--help"));
-    qset(&qa, "limit", "500");
+    ctl_query_set(&qa, "limit", "500");
     for (int i = 2; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (v && !strcmp(argv[i], "--status"))
-            qset(&qa, "status", v), i++;
+            ctl_query_set(&qa, "status", v), i++;
         else if (v && !strcmp(argv[i], "--kind"))
-            qset(&qa, "kind", v), i++;
+            ctl_query_set(&qa, "kind", v), i++;
         else if (v && !strcmp(argv[i], "--format"))
             format = v, i++;
         else
@@ -176,7 +150,7 @@ int ctl_event_report(const struct config *cfg, int argc, char **argv)
 {
     static const char u[] = "event-report --event CODE [--format json|csv]\n"
                             "  Everything that moved for the event, by day, place and item.";
-    struct qargs qa = {0};
+    struct ctl_query qa = {0};
     const char *format = "json", *event = NULL;
 
     for (int i = 1; i < argc; i++) {
@@ -201,20 +175,20 @@ int ctl_dispatches(const struct config *cfg, int argc, char **argv)
                                        "created_at",   NULL};
     static const char u[] =
         "dispatches list [--status S] [--event CODE] [--depot CODE] [--format text|json|csv]";
-    struct qargs qa = {0};
+    struct ctl_query qa = {0};
     const char *format = "text";
 
     if (argc < 2 || strcmp(argv[1], "list") != 0)
         return usage(argv[0], u, argc > 1 && !strcmp(argv[1], "--help"));
-    qset(&qa, "limit", "500");
+    ctl_query_set(&qa, "limit", "500");
     for (int i = 2; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (v && !strcmp(argv[i], "--status"))
-            qset(&qa, "status", v), i++;
+            ctl_query_set(&qa, "status", v), i++;
         else if (v && !strcmp(argv[i], "--event"))
-            qset(&qa, "event", v), i++;
+            ctl_query_set(&qa, "event", v), i++;
         else if (v && !strcmp(argv[i], "--depot"))
-            qset(&qa, "depot", v), i++;
+            ctl_query_set(&qa, "depot", v), i++;
         else if (v && !strcmp(argv[i], "--format"))
             format = v, i++;
         else

@@ -21,41 +21,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_ARGS 8
-
-struct qargs {
-    const char *k[MAX_ARGS], *v[MAX_ARGS];
-    int n;
-};
-
-static void qset(struct qargs *a, const char *k, const char *v)
-{
-    for (int i = 0; i < a->n; i++)
-        if (strcmp(a->k[i], k) == 0) {
-            a->v[i] = v;
-            return;
-        }
-    if (a->n < MAX_ARGS) {
-        a->k[a->n] = k;
-        a->v[a->n++] = v;
-    }
-}
-
-static const char *lookup(void *ctx, int kind, const char *key)
-{
-    const struct qargs *a = ctx;
-    if (kind != REQ_QUERY)
-        return NULL;
-    for (int i = 0; i < a->n; i++)
-        if (strcmp(a->k[i], key) == 0)
-            return a->v[i];
-    return NULL;
-}
-
 /* Run a list handler: CSV straight through, JSON pages joined into one
  * {"items": [...]}. */
 static int run_list(const struct config *cfg, const char *name, const char *path, handler_fn fn,
-                    struct qargs *qa, const char *format)
+                    struct ctl_query *qa, const char *format)
 {
     struct app app;
     struct req rq;
@@ -79,16 +48,16 @@ static int run_list(const struct config *cfg, const char *name, const char *path
     rq.method = "GET";
     rq.path = path; /* an export is named after it */
     rq.db = c;
-    rq.lookup = lookup;
+    rq.lookup = ctl_query_lookup;
     rq.ctx = qa;
     rq.authed = 1;
     rq.who.role = ROLE_ADMIN;
     str_copy(rq.who.username, sizeof(rq.who.username), "reliefctl");
     str_copy(rq.who.org_path, sizeof(rq.who.org_path), "/");
     if (!strcmp(format, "csv"))
-        qset(qa, "format", "csv");
+        ctl_query_set(qa, "format", "csv");
     else
-        qset(qa, "limit", "500");
+        ctl_query_set(qa, "limit", "500");
     for (;;) {
         struct resp rs;
         json_t *next;
@@ -118,7 +87,7 @@ static int run_list(const struct config *cfg, const char *name, const char *path
         }
         str_copy(cursor, sizeof(cursor), json_string_value(next));
         json_decref(rs.json);
-        qset(qa, "cursor", cursor);
+        ctl_query_set(qa, "cursor", cursor);
     }
     json_decref(all);
     db_close(c);
@@ -149,7 +118,7 @@ static const char *opt(int argc, char **argv, int *i, const char *key)
 
 int ctl_suppliers(const struct config *cfg, int argc, char **argv)
 {
-    struct qargs qa = {0};
+    struct ctl_query qa = {0};
     const char *format = "json", *v;
     if (argc < 2 || strcmp(argv[1], "list") != 0) {
         fputs("usage: reliefctl suppliers list [--active] [--format json|csv]\n", stderr);
@@ -157,7 +126,7 @@ int ctl_suppliers(const struct config *cfg, int argc, char **argv)
     }
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--active"))
-            qset(&qa, "active", "true");
+            ctl_query_set(&qa, "active", "true");
         else if ((v = opt(argc, argv, &i, "--format")))
             format = v;
         else {
@@ -172,7 +141,7 @@ int ctl_suppliers(const struct config *cfg, int argc, char **argv)
 
 int ctl_po(const struct config *cfg, int argc, char **argv)
 {
-    struct qargs qa = {0};
+    struct ctl_query qa = {0};
     const char *format = "json", *v;
     if (argc < 2 || strcmp(argv[1], "list") != 0) {
         fputs("usage: reliefctl po list [--status draft|ordered|partially_received|received|"
@@ -183,11 +152,11 @@ int ctl_po(const struct config *cfg, int argc, char **argv)
     }
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--open"))
-            qset(&qa, "open", "true");
+            ctl_query_set(&qa, "open", "true");
         else if ((v = opt(argc, argv, &i, "--status")))
-            qset(&qa, "status", v);
+            ctl_query_set(&qa, "status", v);
         else if ((v = opt(argc, argv, &i, "--depot")))
-            qset(&qa, "depot", v);
+            ctl_query_set(&qa, "depot", v);
         else if ((v = opt(argc, argv, &i, "--format")))
             format = v;
         else {
@@ -202,7 +171,7 @@ int ctl_po(const struct config *cfg, int argc, char **argv)
 
 int ctl_equipment(const struct config *cfg, int argc, char **argv)
 {
-    struct qargs qa = {0};
+    struct ctl_query qa = {0};
     const char *format = "json", *v;
     if (argc < 2 || strcmp(argv[1], "due") != 0) {
         fputs("usage: reliefctl equipment due [--town CODE] [--depot CODE] [--days N] [--overdue]\n"
@@ -213,15 +182,15 @@ int ctl_equipment(const struct config *cfg, int argc, char **argv)
     }
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--overdue"))
-            qset(&qa, "overdue", "true");
+            ctl_query_set(&qa, "overdue", "true");
         else if ((v = opt(argc, argv, &i, "--town")))
-            qset(&qa, "town", v);
+            ctl_query_set(&qa, "town", v);
         else if ((v = opt(argc, argv, &i, "--depot")))
-            qset(&qa, "depot", v);
+            ctl_query_set(&qa, "depot", v);
         else if ((v = opt(argc, argv, &i, "--days")))
-            qset(&qa, "days", v);
+            ctl_query_set(&qa, "days", v);
         else if ((v = opt(argc, argv, &i, "--kind")))
-            qset(&qa, "kind", v);
+            ctl_query_set(&qa, "kind", v);
         else if ((v = opt(argc, argv, &i, "--format")))
             format = v;
         else {

@@ -25,37 +25,6 @@
 #include <string.h>
 #include <time.h>
 
-#define MAX_ARGS 8
-
-struct qargs {
-    const char *k[MAX_ARGS], *v[MAX_ARGS];
-    int n;
-};
-
-static void qset(struct qargs *a, const char *k, const char *v)
-{
-    for (int i = 0; i < a->n; i++)
-        if (strcmp(a->k[i], k) == 0) {
-            a->v[i] = v;
-            return;
-        }
-    if (a->n < MAX_ARGS) {
-        a->k[a->n] = k;
-        a->v[a->n++] = v;
-    }
-}
-
-static const char *lookup(void *ctx, int kind, const char *key)
-{
-    const struct qargs *a = ctx;
-    if (kind != REQ_QUERY)
-        return NULL;
-    for (int i = 0; i < a->n; i++)
-        if (strcmp(a->k[i], key) == 0)
-            return a->v[i];
-    return NULL;
-}
-
 static void usage(void)
 {
     fputs("usage: reliefctl readiness (--town CODE | --all) [--as-of YYYY-MM-DD] [--season YEAR]\n"
@@ -179,7 +148,7 @@ static int floor_query(struct db_conn *c, int ledger, const char *end_ts, struct
     return rc;
 }
 
-static int bench(struct req *rq, struct qargs *qa, int n, struct app_err *err)
+static int bench(struct req *rq, struct ctl_query *qa, int n, struct app_err *err)
 {
     double *a = calloc((size_t)n, sizeof(double)), *b = calloc((size_t)n, sizeof(double));
     char yesterday[11], today[11], end_ts[20];
@@ -197,7 +166,7 @@ static int bench(struct req *rq, struct qargs *qa, int n, struct app_err *err)
     for (int ledger = 0; ledger < 2; ledger++) {
         int units = 0;
         if (ledger)
-            qset(qa, "as_of", yesterday);
+            ctl_query_set(qa, "as_of", yesterday);
         for (int i = 0; i < n + 1; i++) { /* one warm-up run of each */
             struct resp rs;
             double t0 = now_ms();
@@ -232,7 +201,7 @@ int ctl_readiness(const struct config *cfg, int argc, char **argv)
 {
     const char *town = NULL, *format = "json";
     int all = 0, nbench = 0, rc = CTL_OK;
-    struct qargs qa = {{0}, {0}, 0};
+    struct ctl_query qa = {{0}, {0}, 0};
     struct app_err err;
     struct db_conn *c;
     struct app app;
@@ -245,7 +214,7 @@ int ctl_readiness(const struct config *cfg, int argc, char **argv)
         if (!strcmp(a, "--all")) {
             all = 1;
         } else if (!strcmp(a, "--ledger")) {
-            qset(&qa, "source", "ledger");
+            ctl_query_set(&qa, "source", "ledger");
         } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage();
             return CTL_OK;
@@ -253,10 +222,10 @@ int ctl_readiness(const struct config *cfg, int argc, char **argv)
             town = v;
             i++;
         } else if (v && !strcmp(a, "--as-of")) {
-            qset(&qa, "as_of", v);
+            ctl_query_set(&qa, "as_of", v);
             i++;
         } else if (v && !strcmp(a, "--season")) {
-            qset(&qa, "season", v);
+            ctl_query_set(&qa, "season", v);
             i++;
         } else if (v && !strcmp(a, "--format")) {
             format = v;
@@ -280,7 +249,7 @@ int ctl_readiness(const struct config *cfg, int argc, char **argv)
         return CTL_USAGE;
     }
     if (!strcmp(format, "csv") && all)
-        qset(&qa, "format", "csv");
+        ctl_query_set(&qa, "format", "csv");
 
     c = db_connect(cfg, 0, cfg->db_name, &err);
     if (!c) {
@@ -297,7 +266,7 @@ int ctl_readiness(const struct config *cfg, int argc, char **argv)
     rq.params[0] = town;
     rq.nparams = town ? 1 : 0;
     rq.db = c;
-    rq.lookup = lookup;
+    rq.lookup = ctl_query_lookup;
     rq.ctx = &qa;
     /* The whole city in scope, like the admin ("/" is the start of every path). */
     rq.authed = 1;
