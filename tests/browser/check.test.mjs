@@ -8,7 +8,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { requireBrowser, launch, useServer, textOf, until, watch } from './lib/browser.mjs';
+import { requireBrowser, launch, useServer, loginThroughForm, textOf, until, watch } from './lib/browser.mjs';
 import { join } from 'node:path';
 import { expectStatus } from '../api/lib/harness.mjs';
 
@@ -46,18 +46,6 @@ async function open() {
   return { context, page, log };
 }
 
-async function loginAs(page, username, landing) {
-  await page.goto(`${h.base}/`);
-  await page.getByTestId('login-username').fill(username);
-  await page.getByTestId('login-password').fill('reliefstock-demo');
-  await page.getByTestId('login-submit').click();
-  // The city office lands on the map; the city table is one click away.
-  if (landing === 'city-table') {
-    await page.getByTestId('nav-city').waitFor();
-    await page.goto(`${h.base}/#/city`);
-  }
-  await page.getByTestId(landing).first().waitFor();
-}
 
 // The town page for season YEAR, with its check panel.
 async function townSeason(page) {
@@ -90,7 +78,7 @@ test('pre-season check: open, answer, sign, return, sign again, accept', async (
   const aud = await open();
   try {
     const p = off.page;
-    await loginAs(p, `town-${town}`, 'town-name');
+    await loginThroughForm(p, h.base, `town-${town}`, { landing: 'town-name' });
     await townSeason(p);
     // Open it (or find the one a previous run opened).
     await until(async () => (await p.getByTestId('check-open').count()) || (await p.getByTestId('check-items').count()),
@@ -144,7 +132,7 @@ test('pre-season check: open, answer, sign, return, sign again, accept', async (
 
     // The city auditor returns it with a comment (not without one).
     const a = aud.page;
-    await loginAs(a, 'city-auditor', 'city-table');
+    await loginThroughForm(a, h.base, 'city-auditor', { landing: 'city-table', route: '#/city' });
     await townSeason(a);
     await waitStatus(a, 'signed');
     await a.getByTestId('check-return').click();
@@ -186,7 +174,7 @@ test('standards: an admin saves a new version, others see them read-only', async
   const v0 = before0.json.version;
   const { context, page, log } = await open();
   try {
-    await loginAs(page, 'admin', 'nav-standards');
+    await loginThroughForm(page, h.base, 'admin', { landing: 'nav-standards' });
     await page.getByTestId('nav-standards').click();
     await page.locator('[data-testid="std-row"][data-code="town_reserve"]').waitFor();
     assert.equal(await page.locator('[data-testid="std-row"][data-code="town_reserve"]').getAttribute('data-version'), String(v0));
@@ -231,7 +219,7 @@ test('standards: an admin saves a new version, others see them read-only', async
   // The city auditor: read-only.
   const ro = await open();
   try {
-    await loginAs(ro.page, 'city-auditor', 'city-table');
+    await loginThroughForm(ro.page, h.base, 'city-auditor', { landing: 'city-table', route: '#/city' });
     await ro.page.goto(`${h.base}/#/standards/town_reserve`);
     await ro.page.getByTestId('std-readonly').waitFor();
     assert.equal(await ro.page.getByTestId('std-qty').count(), 0);

@@ -14,7 +14,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { requireBrowser, launch, useServer, until, watch } from './lib/browser.mjs';
+import { requireBrowser, launch, useServer, loginThroughForm, until, watch } from './lib/browser.mjs';
 import { expectStatus, sql } from '../api/lib/harness.mjs';
 
 const pw = await requireBrowser();
@@ -46,13 +46,6 @@ async function offlinePage() {
   return { context, page, blocked, log };
 }
 
-async function loginAs(page, username) {
-  await page.goto(`${h.base}/`);
-  await page.getByTestId('login-username').fill(username);
-  await page.getByTestId('login-password').fill('reliefstock-demo');
-  await page.getByTestId('login-submit').click();
-  await page.getByTestId('nav-map').waitFor();
-}
 
 const markers = (page) => page.getByTestId('town-marker').evaluateAll((gs) => gs.map((g) => ({
   code: g.dataset.code, status: g.dataset.status, sym: g.querySelector('.map-sym').textContent,
@@ -76,7 +69,7 @@ test('the city map: every town drawn with its status, the item filter, drill-dow
 
   const { context, page, blocked, log } = await offlinePage();
   try {
-    await loginAs(page, 'city-auditor');
+    await loginThroughForm(page, h.base, 'city-auditor', { landing: 'nav-map' });
     await page.getByTestId('nav-map').click();
     const got = await until(async () => {
       const m = await markers(page);
@@ -195,7 +188,7 @@ test('an open dispatch is drawn as a line from source to destination, styled by 
   try {
     await sql(`INSERT INTO dispatch_line (dispatch_id, depot_id, item_id, qty_allocated)
                SELECT ${did}, d.id, i.id, 30 FROM depot d, item i WHERE d.code = 'D-441900-1' AND i.code = '${LIFE_JACKET}'`);
-    await loginAs(page, 'city-auditor');
+    await loginThroughForm(page, h.base, 'city-auditor', { landing: 'nav-map' });
     await page.getByTestId('nav-map').click();
     const line = page.locator('[data-testid="dispatch-line"][data-state="allocated"]');
     await line.first().waitFor({ state: 'attached', timeout: 20000 });
@@ -219,7 +212,7 @@ test('an open dispatch is drawn as a line from source to destination, styled by 
 test('a town official sees the map with only their own town in detail', async () => {
   const { context, page, blocked } = await offlinePage();
   try {
-    await loginAs(page, 'town-441900101');
+    await loginThroughForm(page, h.base, 'town-441900101', { landing: 'nav-map' });
     await page.getByTestId('nav-map').click();
     const got = await until(async () => {
       const m = await markers(page);

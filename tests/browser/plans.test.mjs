@@ -6,7 +6,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { requireBrowser, launch, useServer, watch } from './lib/browser.mjs';
+import { requireBrowser, launch, useServer, loginThroughForm, watch } from './lib/browser.mjs';
 import { expectStatus, sql, uniq, TOWN_A, TENT } from '../api/lib/harness.mjs';
 
 const pw = await requireBrowser();
@@ -30,18 +30,11 @@ async function open() {
   return { context, page, log: watch(page) };
 }
 
-async function loginAs(page, username) {
-  await page.goto(`${h.base}/`);
-  await page.getByTestId('login-username').fill(username);
-  await page.getByTestId('login-password').fill('reliefstock-demo');
-  await page.getByTestId('login-submit').click();
-  await page.getByTestId('nav-plans').waitFor();
-}
 
 test('city plan: procurement, transfers, towns, exports', async () => {
   const { context, page, log } = await open();
   try {
-    await loginAs(page, 'city-auditor');
+    await loginThroughForm(page, h.base, 'city-auditor', { landing: 'nav-plans' });
     await page.getByTestId('nav-plans').click();
     await page.goto(`${h.base}/#/plans/${SEASON}`);
     await page.getByTestId('plan-summary').waitFor();
@@ -67,7 +60,7 @@ test('town plan and the chart of one item', async () => {
              SELECT '${code}', '图表测试', 'Chart test', 'flood', CURDATE(), id FROM app_user WHERE username = 'admin'`);
   const { context, page, log } = await open();
   try {
-    await loginAs(page, `town-${TOWN_A}`);
+    await loginThroughForm(page, h.base, `town-${TOWN_A}`, { landing: 'nav-plans' });
     await page.getByTestId('nav-plans').click();
     await page.getByTestId('plan-lines').waitFor();
     const mine = plan.lines.filter((l) => l.town_code === TOWN_A);
@@ -98,7 +91,7 @@ test('one action: a plan line becomes a supply request or a draft purchase order
   assert.ok(tr && buy, 'the demo plan of 石碣镇 has a transfer and a purchase to act on');
   const { context, page, log } = await open();
   try {
-    await loginAs(page, `town-${TOWN_A}`);
+    await loginThroughForm(page, h.base, `town-${TOWN_A}`, { landing: 'nav-plans' });
     await page.getByTestId('nav-plans').click();
     await page.getByTestId('plan-lines').waitFor();
     const ref = (l) => `plan:${SEASON}:${TOWN_A}:${l.item_code}`;

@@ -11,7 +11,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { requireBrowser, launch, useServer, textOf, until, watch } from './lib/browser.mjs';
+import { requireBrowser, launch, useServer, loginThroughForm, textOf, until, watch } from './lib/browser.mjs';
 import { expectStatus } from '../api/lib/harness.mjs';
 
 const pw = await requireBrowser();
@@ -38,18 +38,6 @@ async function open(viewport = { width: 1280, height: 900 }) {
   return { context, page, log };
 }
 
-async function loginAs(page, username, landing) {
-  await page.goto(`${h.base}/`);
-  await page.getByTestId('login-username').fill(username);
-  await page.getByTestId('login-password').fill('reliefstock-demo');
-  await page.getByTestId('login-submit').click();
-  // The city office lands on the map; the city table is one click away.
-  if (landing === 'city-table') {
-    await page.getByTestId('nav-city').waitFor();
-    await page.goto(`${h.base}/#/city`);
-  }
-  await page.getByTestId(landing).first().waitFor();
-}
 
 async function shot(page, name) {
   if (!SHOTS) return;
@@ -89,7 +77,7 @@ function parseCsv(text) {
 test('city page: every town, red first; sort by name and back by status; filter; export CSV', async () => {
   const { context, page, log } = await open();
   try {
-    await loginAs(page, 'city-auditor', 'city-table');
+    await loginThroughForm(page, h.base, 'city-auditor', { landing: 'city-table', route: '#/city' });
     assert.equal(await textOf(page, 'nav-city', '全市'), '全市');
     const n = city.items.length;
     assert.ok(n > 0, 'the API lists towns');
@@ -182,7 +170,7 @@ test('drill-down: a red town shows its shortfall lines with the API\'s numbers, 
 
   const { context, page, log } = await open();
   try {
-    await loginAs(page, 'city-auditor', 'city-table');
+    await loginThroughForm(page, h.base, 'city-auditor', { landing: 'city-table', route: '#/city' });
     await page.locator(`[data-testid="town-row"][data-code="${red.code}"] [data-testid="town-link"]`).click();
     assert.equal(await textOf(page, 'town-name', new RegExp(red.name_zh)), red.name_zh);
     assert.match(await textOf(page, 'town-overall'), /✖\s*不足/);
@@ -248,7 +236,7 @@ test('a town official sees only their own town', async () => {
   const other = city.items.find((r) => r.code !== red.code);
   const { context, page, log } = await open({ width: 360, height: 800 });
   try {
-    await loginAs(page, `town-${red.code}`, 'town-name');
+    await loginThroughForm(page, h.base, `town-${red.code}`, { landing: 'town-name' });
     assert.equal(await textOf(page, 'town-name', red.name_zh), red.name_zh);
     assert.equal(await page.getByTestId('nav-city').count(), 0, 'no city entry in the navigation');
     assert.equal(await textOf(page, 'nav-town', '本镇'), '本镇');
@@ -274,7 +262,7 @@ test('a town official sees only their own town', async () => {
 test('the city page on a phone (360 px) is a list, not a wide table', async () => {
   const { context, page } = await open({ width: 360, height: 800 });
   try {
-    await loginAs(page, 'city-auditor', 'city-table');
+    await loginThroughForm(page, h.base, 'city-auditor', { landing: 'city-table', route: '#/city' });
     await cityRows(page, city.items.length, 'town rows');
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= 360, `no sideways scrolling (page ${width} px wide)`);

@@ -169,13 +169,20 @@ export async function movementsOf(client, lotId, kind) {
   return client.all(`/movements?lot=${lotId}${kind ? `&kind=${kind}` : ''}`);
 }
 
-// Log in through the form; resolves when the scan page is there.
-export async function loginThroughForm(page, base, username = WH_USER, password = 'reliefstock-demo') {
+// Log in through the form; resolves when the element with data-testid
+// `landing` is there (the scan page by default).  With `route` ('#/city'),
+// that page is opened once logged in: the city office lands on the map.
+export async function loginThroughForm(page, base, username = WH_USER,
+                                       { landing = 'scan-input', route = null } = {}) {
   await page.goto(`${base}/`);
   await page.getByTestId('login-username').fill(username);
-  await page.getByTestId('login-password').fill(password);
+  await page.getByTestId('login-password').fill('reliefstock-demo');
   await page.getByTestId('login-submit').click();
-  await page.getByTestId('scan-input').waitFor();
+  if (route) {
+    await page.locator('#nav .nav-item').first().waitFor();
+    await page.goto(`${base}/${route}`);
+  }
+  await page.getByTestId(landing).first().waitFor();
 }
 
 export async function scan(page, text) {
