@@ -88,8 +88,12 @@ mdb_start() {
     fi
     sock="$(mdb_socket "$dir")"
     [[ $EUID -eq 0 ]] && user=(--user=root)
+    # Its temporary files (big GROUP BYs, ALTERs) in a folder of its own
+    # beside DIR (inside it would be a database): a cleaner of the shared
+    # /tmp must not pull them from under a running query.
+    mkdir -p "${dir%/}.tmp"
     setsid mariadbd --no-defaults "${user[@]}" --datadir="$dir" --socket="$sock" \
-        --port="$port" --bind-address=127.0.0.1 --skip-name-resolve \
+        --port="$port" --bind-address=127.0.0.1 --skip-name-resolve --tmpdir="${dir%/}.tmp" \
         --pid-file="$dir/mariadbd.pid" --log-error="$dir/error.log" \
         --innodb-buffer-pool-size=256M --max-connections=300 \
         --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \

@@ -1,6 +1,6 @@
 /*
  * readiness.c -- `reliefctl readiness --town CODE | --all [--as-of DATE]
- * [--season YEAR] [--format json|csv] [--ledger] [--bench N]`.
+ * [--season YEAR] [--format json|csv] [--ledger] [--ledger-by sum|delta] [--bench N]`.
  *
  * It runs the API's own handlers (http/h_readiness.c) on a direct database
  * connection, as a caller whose scope is the whole city, so the command line
@@ -8,8 +8,10 @@
  * same city CSV.  --town with --format csv prints the town's lines as CSV.
  *
  * --bench N (with --all) times the city computation N times against one
- * plain SQL aggregate over the same rows (the floor), both from `stock`
- * (today) and from the ledger (a past day), and prints the figures;
+ * plain SQL aggregate over the same rows (the floor): from `stock` (today),
+ * and from the ledger for yesterday both ways (docs/readiness.md): DELTA
+ * (today's balances less what was recorded since) and SUM (every movement
+ * up to yesterday), each beside its own floor; it prints the figures;
  * scripts/bench-readiness runs it on the demo city.
  */
 #include "ctl.h"
@@ -28,12 +30,15 @@
 static void usage(void)
 {
     fputs("usage: reliefctl readiness (--town CODE | --all) [--as-of YYYY-MM-DD] [--season YEAR]\n"
-          "                           [--format json|csv] [--ledger] [--bench N]\n"
+          "                           [--format json|csv] [--ledger] [--ledger-by sum|delta]\n"
+          "                           [--bench N]\n"
           "  Readiness against the town 500-person standard (docs/readiness.md), as\n"
           "  GET /api/v1/readiness/towns/CODE and /readiness/city answer it.  --as-of: as the\n"
           "  ledger stood at the end of that day (default today); --season: that year's flood\n"
           "  season instead of the coming one; --ledger: sum the ledger even for today (a\n"
-          "  check against the stock table); --bench N (with --all): time the city check N\n"
+          "  check against the stock table); --ledger-by: read a past day by summing the\n"
+          "  ledger up to it (sum) or from today's balances less later movements (delta),\n"
+          "  instead of the cheaper way; --bench N (with --all): time the city check N\n"
           "  times against one plain SQL aggregate over the same rows and print the figures.\n",
           stderr);
 }
@@ -128,15 +133,24 @@ static int town_csv(json_t *o)
     return 0;
 }
 
-/* One plain aggregate over the rows the city check reads: the floor. */
-static int floor_query(struct db_conn *c, int ledger, const char *end_ts, struct app_err *err)
+/* One plain aggregate over the rows the city check reads: the floor.
+ * way: RD_SRC_STOCK (0), RD_LEDGER_SUM or RD_LEDGER_DELTA. */
+static int floor_query(struct db_conn *c, int way, const char *end_ts, struct app_err *err)
 {
     struct db_res *r = NULL;
     int rc;
-    if (ledger)
+    if (way == RD_LEDGER_SUM)
         rc = db_query(c, &r, err,
                       "SELECT m.bin_id, m.lot_id, SUM(m.qty) FROM movement m"
                       " WHERE m.recorded_at < ? GROUP BY m.bin_id, m.lot_id",
+                      "s", end_ts);
+    else if (way == RD_LEDGER_DELTA)
+        rc = db_query(c, &r, err,
+                      "SELECT s.bin_id, s.lot_id, s.qty - IFNULL(a.later, 0) FROM stock s"
+                      " LEFT JOIN (SELECT m.bin_id, m.lot_id, SUM(m.qty) AS later FROM movement m"
+                      " WHERE m.recorded_at >= ? GROUP BY m.bin_id, m.lot_id) a"
+                      " ON a.bin_id = s.bin_id AND a.lot_id = s.lot_id"
+                      " WHERE s.qty - IFNULL(a.later, 0) > 0",
                       "s", end_ts);
     else
         rc = db_query(c, &r, err,
@@ -150,6 +164,8 @@ static int floor_query(struct db_conn *c, int ledger, const char *end_ts, struct
 
 static int bench(struct req *rq, struct ctl_query *qa, int n, struct app_err *err)
 {
+    static const char *const label[] = {"stock", "sum", "delta"};
+    static const int order[] = {0, RD_LEDGER_DELTA, RD_LEDGER_SUM};
     double *a = calloc((size_t)n, sizeof(double)), *b = calloc((size_t)n, sizeof(double));
     char yesterday[11], today[11], end_ts[20];
     int rc = -1;
@@ -163,10 +179,12 @@ static int bench(struct req *rq, struct ctl_query *qa, int n, struct app_err *er
     rd_day_format((int32_t)(time(NULL) / 86400) - 1, yesterday);
     rd_day_format((int32_t)(time(NULL) / 86400), today);
     snprintf(end_ts, sizeof(end_ts), "%s 00:00:00", today);
-    for (int ledger = 0; ledger < 2; ledger++) {
-        int units = 0;
-        if (ledger)
+    for (int k = 0; k < 3; k++) {
+        int way = order[k], units = 0;
+        if (way) {
             ctl_query_set(qa, "as_of", yesterday);
+            ctl_query_set(qa, "ledger", label[way]);
+        }
         for (int i = 0; i < n + 1; i++) { /* one warm-up run of each */
             struct resp rs;
             double t0 = now_ms();
@@ -178,7 +196,7 @@ static int bench(struct req *rq, struct ctl_query *qa, int n, struct app_err *er
             units = (int)json_array_size(json_object_get(rs.json, "items"));
             json_decref(rs.json);
             t0 = now_ms();
-            if (floor_query(rq->db, ledger, end_ts, err) != 0)
+            if (floor_query(rq->db, way, end_ts, err) != 0)
                 goto done;
             if (i > 0)
                 b[i - 1] = now_ms() - t0;
@@ -187,7 +205,7 @@ static int bench(struct req *rq, struct ctl_query *qa, int n, struct app_err *er
             double ma = median(a, n), mb = median(b, n);
             printf("%-7s city readiness (%d towns): median %8.2f ms, min %8.2f ms  |  floor: "
                    "median %7.2f ms, min %7.2f ms  |  ratio %.1f\n",
-                   ledger ? "ledger" : "stock", units, ma, a[0], mb, b[0], mb > 0 ? ma / mb : 0);
+                   label[way], units, ma, a[0], mb, b[0], mb > 0 ? ma / mb : 0);
         }
     }
     rc = 0;
@@ -218,6 +236,13 @@ int ctl_readiness(const struct config *cfg, int argc, char **argv)
         } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage();
             return CTL_OK;
+        } else if (v && !strcmp(a, "--ledger-by")) {
+            if (strcmp(v, "sum") && strcmp(v, "delta")) {
+                fprintf(stderr, "readiness: --ledger-by takes sum or delta\n");
+                return CTL_USAGE;
+            }
+            ctl_query_set(&qa, "ledger", v);
+            i++;
         } else if (v && !strcmp(a, "--town")) {
             town = v;
             i++;

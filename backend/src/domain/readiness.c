@@ -543,6 +543,36 @@ static void day_ts(int32_t day, char out[20])
     snprintf(out, 20, "%s 00:00:00", d);
 }
 
+/*
+ * SUM or DELTA for a past day (enum rd_ledger).  Asked for, it is done;
+ * today or later (source=ledger, the self-check) always sums, since DELTA
+ * there would only read `stock` again.  Otherwise DELTA when the time
+ * after D is no longer than the time the ledger covers up to D: movements
+ * come at an uneven but not wildly skewed rate, so the shorter stretch is
+ * the smaller read.  The first recorded_at is the first entry of
+ * ix_mv_recorded (migration 0012), one index probe.
+ */
+static int choose_ledger(struct db_conn *db, const struct rd_request *q, struct rd_result *out,
+                         struct app_err *err)
+{
+    int64_t first = 0;
+
+    if (q->ledger != RD_LEDGER_AUTO) {
+        out->ledger = q->ledger;
+        return 0;
+    }
+    out->ledger = RD_LEDGER_SUM;
+    if (out->as_of >= out->today)
+        return 0;
+    if (db_query_int(db, &first, err,
+                     "SELECT IFNULL(DATEDIFF(MIN(recorded_at), '1970-01-01'), -1) FROM movement",
+                     "") != 0)
+        return -1;
+    if (first >= 0 && out->today - (out->as_of + 1) <= (out->as_of + 1) - first)
+        out->ledger = RD_LEDGER_DELTA;
+    return 0;
+}
+
 /* Settings, the day, the season: what every computation starts from. */
 static int begin(struct db_conn *db, const struct rd_request *q, struct rd_result *out,
                  struct app_err *err)
@@ -566,7 +596,10 @@ static int begin(struct db_conn *db, const struct rd_request *q, struct rd_resul
     if (q->season_year && (q->season_year < 2000 || q->season_year > 2200))
         return err_field(err, 400, "bad_query", "season", "season is a year 2000..2200");
     out->from_ledger = q->from_ledger || out->as_of < out->today;
-    if (rd_settings_load(db, &out->set, err) != 0)
+    if (q->ledger < RD_LEDGER_AUTO || q->ledger > RD_LEDGER_DELTA)
+        return err_set(err, 400, "bad_query", "unknown way to read the ledger");
+    if (rd_settings_load(db, &out->set, err) != 0 ||
+        (out->from_ledger && choose_ledger(db, q, out, err) != 0))
         return -1;
     civil_from_days(out->as_of, &y, &m, &d);
     day_ts(out->as_of + 1, end_ts);
@@ -759,6 +792,14 @@ static void add_depots(struct buf *b, struct db_params *ps, const struct scope *
     }
 }
 
+/* Where the balances of a computation come from: `stock`, or the ledger
+ * read as rd_result.ledger says. */
+#define RD_SRC_STOCK 0
+static int src_of(const struct rd_result *out)
+{
+    return out->from_ledger ? out->ledger : RD_SRC_STOCK;
+}
+
 /*
  * Every (bin, lot) balance > 0 of the scope's depots as of the end of D, as
  * a derived table: from `stock` (today: bin_id, lot_id, qty, last_count_at),
@@ -769,14 +810,28 @@ static void add_depots(struct buf *b, struct db_params *ps, const struct scope *
  * derived table holds a subquery that refers to another derived table,
  * error 1054; this shape executes any number of times.)
  */
-static void add_source(struct buf *b, struct db_params *ps, const struct scope *sc, int ledger,
+static void add_source(struct buf *b, struct db_params *ps, const struct scope *sc, int src,
                        const char *end_ts)
 {
-    if (!ledger) {
+    if (src == RD_SRC_STOCK) {
         buf_appendf(b, "SELECT s.bin_id, s.lot_id, s.qty, s.last_count_at FROM stock s"
                        " WHERE s.qty > 0 AND s.depot_id IN (");
         add_depots(b, ps, sc);
         buf_appendf(b, ")");
+        return;
+    }
+    if (src == RD_LEDGER_DELTA) {
+        /* Today's balance less what was recorded after D.  A holding empty
+         * today but not then has later movements, so `a` finds it; one that
+         * has none kept its balance.  MariaDB reads one statement from one
+         * read view, so `stock` and the movements agree with each other. */
+        buf_appendf(b, "SELECT s.bin_id, s.lot_id, s.qty - IFNULL(a.later, 0) AS qty FROM stock s"
+                       " LEFT JOIN (SELECT m.bin_id, m.lot_id, SUM(m.qty) AS later FROM movement m"
+                       " WHERE m.recorded_at >= ? GROUP BY m.bin_id, m.lot_id) a"
+                       " ON a.bin_id = s.bin_id AND a.lot_id = s.lot_id WHERE s.depot_id IN (");
+        dbp_str(ps, end_ts);
+        add_depots(b, ps, sc);
+        buf_appendf(b, ") AND s.qty - IFNULL(a.later, 0) > 0");
         return;
     }
     buf_appendf(b, "SELECT m.bin_id, m.lot_id, SUM(m.qty) AS qty, MIN(m.recorded_at) AS first_at"
@@ -801,29 +856,40 @@ static void add_source(struct buf *b, struct db_params *ps, const struct scope *
  * count is old or missing.  A past day: "no count posted in [stale_ts, end
  * of D)", one probe of the covering index ix_st_asof per holding.
  */
-static void add_stale(struct buf *b, struct db_params *ps, int ledger, const char *end_ts,
+static void add_stale(struct buf *b, struct db_params *ps, int src, const char *end_ts,
                       const char *stale_ts)
 {
-    if (!ledger) {
+    if (src == RD_SRC_STOCK) {
         buf_appendf(b, "((x.last_count_at IS NULL OR x.last_count_at < ?) AND " FIRST_MOVE " < ?)");
         dbp_str(ps, stale_ts);
         dbp_str(ps, stale_ts);
         return;
     }
-    buf_appendf(b, "(x.first_at < ? AND NOT EXISTS (SELECT 1 FROM stocktake t"
-                   " WHERE t.bin_id = x.bin_id AND t.lot_id = x.lot_id AND t.status = 'posted'"
-                   " AND " COUNTED_AT " >= ? AND " COUNTED_AT " < ?))");
-    dbp_str(ps, stale_ts);
+    /* DELTA has no first_at of its own: the holding's first movement
+     * overall is its first before the end of D, as it held stock then.
+     * Looked up only where no count was posted in the window. */
+    if (src == RD_LEDGER_DELTA)
+        buf_appendf(b, "(NOT EXISTS (SELECT 1 FROM stocktake t"
+                       " WHERE t.bin_id = x.bin_id AND t.lot_id = x.lot_id AND t.status = 'posted'"
+                       " AND " COUNTED_AT " >= ? AND " COUNTED_AT " < ?) AND " FIRST_MOVE " < ?)");
+    else
+        buf_appendf(b, "(x.first_at < ? AND NOT EXISTS (SELECT 1 FROM stocktake t"
+                       " WHERE t.bin_id = x.bin_id AND t.lot_id = x.lot_id AND t.status = 'posted'"
+                       " AND " COUNTED_AT " >= ? AND " COUNTED_AT " < ?))");
+    if (src != RD_LEDGER_DELTA)
+        dbp_str(ps, stale_ts);
     dbp_str(ps, stale_ts);
     dbp_str(ps, end_ts);
+    if (src == RD_LEDGER_DELTA)
+        dbp_str(ps, stale_ts);
 }
 
 /* last_count_at and first_at of the holding x, for the lot-level lists
  * (first_at only where it decides staleness, as in add_stale). */
-static void add_count_cols(struct buf *b, struct db_params *ps, int ledger, const char *end_ts,
+static void add_count_cols(struct buf *b, struct db_params *ps, int src, const char *end_ts,
                            const char *stale_ts)
 {
-    if (!ledger) {
+    if (src == RD_SRC_STOCK) {
         buf_appendf(
             b, "x.last_count_at, IF(x.last_count_at IS NULL OR x.last_count_at < ?, " FIRST_MOVE
                ", NULL) AS first_at");
@@ -832,7 +898,8 @@ static void add_count_cols(struct buf *b, struct db_params *ps, int ledger, cons
     }
     buf_appendf(b, "(SELECT MAX(" COUNTED_AT ") FROM stocktake t WHERE t.bin_id = x.bin_id"
                    " AND t.lot_id = x.lot_id AND t.status = 'posted' AND " COUNTED_AT
-                   " < ?) AS last_count_at, x.first_at");
+                   " < ?) AS last_count_at, %s",
+                src == RD_LEDGER_DELTA ? FIRST_MOVE " AS first_at" : "x.first_at");
     dbp_str(ps, end_ts);
 }
 
@@ -963,7 +1030,7 @@ static int compute(struct db_conn *db, struct rd_result *out, const struct scope
          * (verify-ledger checks it), so the groups are the same. */
         buf_appendf(&b, "SET STATEMENT " GROUP_MEM " FOR SELECT x.depot_id, l.item_id,"
                         " l.expiry_date, l.quarantined, SUM(x.qty), COUNT(*), SUM(");
-        add_stale(&b, &ps, 0, end_ts, stale_ts);
+        add_stale(&b, &ps, RD_SRC_STOCK, end_ts, stale_ts);
         buf_appendf(&b, ") FROM stock x JOIN lot l ON l.id = x.lot_id"
                         " WHERE x.qty > 0 AND x.depot_id IN (");
         add_depots(&b, &ps, sc);
@@ -974,9 +1041,9 @@ static int compute(struct db_conn *db, struct rd_result *out, const struct scope
     } else {
         buf_appendf(&b, "SELECT b.depot_id, l.item_id, l.expiry_date, l.quarantined, SUM(x.qty),"
                         " COUNT(*), SUM(");
-        add_stale(&b, &ps, out->from_ledger, end_ts, stale_ts);
+        add_stale(&b, &ps, src_of(out), end_ts, stale_ts);
         buf_appendf(&b, ") FROM (");
-        add_source(&b, &ps, sc, out->from_ledger, end_ts);
+        add_source(&b, &ps, sc, src_of(out), end_ts);
         buf_appendf(&b, ") x JOIN bin b ON b.id = x.bin_id JOIN lot l ON l.id = x.lot_id"
                         " GROUP BY b.depot_id, l.item_id, l.expiry_date, l.quarantined"
                         " ORDER BY NULL");
@@ -1194,11 +1261,11 @@ static int load_details(struct db_conn *db, struct rd_result *out, const struct 
     if (out->from_ledger)
         buf_appendf(&b, LEDGER_PLAN);
     buf_appendf(&b, "%s", LOT_COLS);
-    add_count_cols(&b, &ps, out->from_ledger, end_ts, stale_ts);
+    add_count_cols(&b, &ps, src_of(out), end_ts, stale_ts);
     buf_appendf(&b, ", ");
-    add_stale(&b, &ps, out->from_ledger, end_ts, stale_ts);
+    add_stale(&b, &ps, src_of(out), end_ts, stale_ts);
     buf_appendf(&b, " AS stale FROM (");
-    add_source(&b, &ps, sc, out->from_ledger, end_ts);
+    add_source(&b, &ps, sc, src_of(out), end_ts);
     buf_appendf(&b, ") x JOIN bin b ON b.id = x.bin_id JOIN depot d ON d.id = b.depot_id"
                     " JOIN lot l ON l.id = x.lot_id JOIN item i ON i.id = l.item_id"
                     " ORDER BY i.code, l.expiry_date, d.code, b.code, l.lot_no");

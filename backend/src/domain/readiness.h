@@ -226,7 +226,17 @@ struct rd_request {
     const char *as_of; /* "YYYY-MM-DD", NULL for today (UTC) */
     int season_year;   /* 0: the coming season of as_of (first whose end >= as_of) */
     int from_ledger;   /* 1: sum the ledger even when as_of >= today (a self-check) */
+    int ledger;        /* enum rd_ledger: how a past day is read; 0 chooses */
 };
+
+/*
+ * Two ways to the balances at the end of a past day D, with the same answer
+ * (docs/readiness.md): SUM adds up every movement recorded before the end of
+ * D; DELTA takes today's balance and subtracts what was recorded after D.
+ * The first reads the ledger's past, the second its recent part, so the
+ * choice (RD_LEDGER_AUTO) is by which part is the smaller.
+ */
+enum rd_ledger { RD_LEDGER_AUTO = 0, RD_LEDGER_SUM = 1, RD_LEDGER_DELTA = 2 };
 
 /* Flags of one lot holding in a detailed answer (struct rd_result.lot_flags). */
 #define RD_LOT_QUARANTINED 0x01
@@ -241,6 +251,7 @@ struct rd_request {
 struct rd_result {
     int32_t as_of, today;
     int from_ledger;
+    int ledger; /* when from_ledger: RD_LEDGER_SUM or RD_LEDGER_DELTA */
     char computed_at[21]; /* YYYY-MM-DDTHH:MM:SSZ */
     struct rd_settings set;
     struct rd_season season;

@@ -327,7 +327,7 @@ static int town_reserved(struct db_conn *db, int64_t org, int64_t item, int64_t 
 
 static int load_standards(struct db_conn *db, struct rd_result *res, struct app_err *err)
 {
-    struct rd_request q = {NULL, 0, 0};
+    struct rd_request q = {NULL, 0, 0, RD_LEDGER_AUTO};
     memset(res, 0, sizeof(*res));
     return rd_city(db, "/", &q, res, err);
 }

@@ -68,18 +68,22 @@ static const char *basis_name(char b)
 
 /* ---------------------------------------------------------------- query */
 
-/* as_of, season and source from the query string. */
+/* as_of, season, source and ledger from the query string. */
 static int read_request(struct req *rq, struct rd_request *q, char as_of[11], struct app_err *err)
 {
     int has_date, has_season;
     int64_t season = 0;
-    const char *source;
+    const char *source, *ledger;
 
     memset(q, 0, sizeof(*q));
     if (q_date(rq, "as_of", as_of, &has_date, err) != 0 ||
         q_int(rq, "season", &season, &has_season, err) != 0 ||
-        q_enum(rq, "source", "stock|ledger", &source, err) != 0)
+        q_enum(rq, "source", "stock|ledger", &source, err) != 0 ||
+        q_enum(rq, "ledger", "sum|delta", &ledger, err) != 0)
         return -1;
+    /* ledger=sum|delta: which way a past day is read (the answers agree; a
+     * check of one against the other).  Unset, the cheaper is chosen. */
+    q->ledger = !ledger ? RD_LEDGER_AUTO : !strcmp(ledger, "sum") ? RD_LEDGER_SUM : RD_LEDGER_DELTA;
     q->as_of = has_date ? as_of : NULL;
     if (has_season && (season < 2000 || season > 2200))
         return err_field(err, 400, "bad_query", "season", "season is a year 2000..2200");
@@ -129,10 +133,13 @@ static json_t *head_json(const struct rd_result *r)
 {
     char d[11];
     rd_day_format(r->as_of, d);
-    return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}", "as_of", d, "source",
-                     r->from_ledger ? "ledger" : "stock", "computed_at", r->computed_at, "season",
-                     season_json(&r->season), "standard", standard_json(r), "thresholds",
-                     thresholds_json(&r->set));
+    return json_pack("{s:s, s:s, s:o, s:s, s:o, s:o, s:o}", "as_of", d, "source",
+                     r->from_ledger ? "ledger" : "stock", "ledger",
+                     !r->from_ledger                ? json_null()
+                     : r->ledger == RD_LEDGER_DELTA ? json_string("delta")
+                                                    : json_string("sum"),
+                     "computed_at", r->computed_at, "season", season_json(&r->season), "standard",
+                     standard_json(r), "thresholds", thresholds_json(&r->set));
 }
 
 static json_t *line_json(const struct rd_result *r, const struct rd_unit *u, int k, int team)

@@ -1,0 +1,11 @@
+-- 0012_asof_recent.sql -- readiness as of a recent past day without
+-- summing the whole ledger (docs/readiness.md, "Two ways to a past day").
+--
+-- A (bin, lot)'s balance at the end of day D is its current balance less
+-- what was recorded after D.  For a day close to today that reads the
+-- movements of a few days instead of all of them: on the province set
+-- (10 million movements) yesterday's answer needs some thousands of index
+-- entries, not ten million.  The index leads with recorded_at so that the
+-- movements after D are one range, and holds the grouping columns and the
+-- quantity so the sum never reads the rows themselves.
+CREATE INDEX ix_mv_recorded ON movement (recorded_at, bin_id, lot_id, qty);
