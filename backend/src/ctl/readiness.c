@@ -134,7 +134,8 @@ static int town_csv(json_t *o)
 }
 
 /* One plain aggregate over the rows the city check reads: the floor.
- * way: RD_SRC_STOCK (0), RD_LEDGER_SUM or RD_LEDGER_DELTA. */
+ * way: RD_SRC_STOCK (0), RD_LEDGER_SUM or RD_LEDGER_DELTA.  The delta's is
+ * today's floor with the later movements taken off each balance. */
 static int floor_query(struct db_conn *c, int way, const char *end_ts, struct app_err *err)
 {
     struct db_res *r = NULL;
@@ -146,11 +147,12 @@ static int floor_query(struct db_conn *c, int way, const char *end_ts, struct ap
                       "s", end_ts);
     else if (way == RD_LEDGER_DELTA)
         rc = db_query(c, &r, err,
-                      "SELECT s.bin_id, s.lot_id, s.qty - IFNULL(a.later, 0) FROM stock s"
+                      "SELECT s.depot_id, s.item_id, SUM(s.qty - IFNULL(a.later, 0)) FROM stock s"
+                      " JOIN lot l ON l.id = s.lot_id"
                       " LEFT JOIN (SELECT m.bin_id, m.lot_id, SUM(m.qty) AS later FROM movement m"
                       " WHERE m.recorded_at >= ? GROUP BY m.bin_id, m.lot_id) a"
                       " ON a.bin_id = s.bin_id AND a.lot_id = s.lot_id"
-                      " WHERE s.qty - IFNULL(a.later, 0) > 0",
+                      " WHERE s.qty - IFNULL(a.later, 0) > 0 GROUP BY s.depot_id, s.item_id",
                       "s", end_ts);
     else
         rc = db_query(c, &r, err,
