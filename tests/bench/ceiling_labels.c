@@ -19,20 +19,18 @@
  * usage: ceiling_labels --setup --user-id ID
  *        ceiling_labels [--threads N] [--seconds S] --session-hash HEX
  */
+#include "bench_harness.h"
 #include "common.h"
 
 #include "http/views.h"
 #include "labels/code.h"
 
-#include <pthread.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 static struct config cfg;
 static char **codes;
 static int ncodes;
 static const char *session_hash;
-static double t_end;
 
 #define LABEL_COLS                                                                                 \
     "SELECT l.id, l.code, l.kind, l.status, l.depot_id, d.code AS depot_code, l.bin_id,"           \
@@ -66,11 +64,10 @@ static const char *const sql[NQ] = {
     STOCK_COLS " WHERE s.bin_id = ? AND s.lot_id = ?",
 };
 
-struct worker {
-    pthread_t th;
-    int id;
-    uint64_t done, failed;
-    struct lat lat;
+/* One thread's connection and statements. */
+struct conn {
+    MYSQL *m;
+    MYSQL_STMT *st[NQ];
 };
 
 /* Execute with up to two integer parameters or one string; read every row
@@ -135,43 +132,54 @@ static int exec_read(MYSQL_STMT *st, const char *s, long long a, long long b, in
     return first ? 1 : 0; /* 1: no row */
 }
 
-static void *work(void *arg)
+static void conn_close(void *arg)
 {
-    struct worker *w = arg;
-    MYSQL *m = bench_connect(&cfg);
-    MYSQL_STMT *st[NQ];
-    unsigned seed = (unsigned)(w->id * 7919 + getpid());
-
-    if (!m)
-        return NULL;
+    struct conn *c = arg;
     for (int i = 0; i < NQ; i++)
-        if (!(st[i] = bench_prepare(m, sql[i])))
-            return NULL;
-    while (bench_now() < t_end) {
-        const char *code = codes[rand_r(&seed) % ncodes];
-        long long lab[5] = {0}, kind[5] = {0}, sink[5];
-        double t0 = bench_now();
+        if (c->st[i])
+            mysql_stmt_close(c->st[i]);
+    mysql_close(c->m);
+    free(c);
+}
 
-        /* kind[] is (kind, depot, bin, lot, asset): the lot's record and
-         * stock row follow from it, as in h_label_get. */
-        if (exec_read(st[Q_SESSION], session_hash, 0, 0, 0, sink) != 0 ||
-            exec_read(st[Q_FIND], code, 0, 0, 0, lab) != 0 ||
-            exec_read(st[Q_SCOPE], NULL, lab[1], 0, 1, sink) != 0 ||
-            exec_read(st[Q_TOUCH], NULL, lab[0], 0, 1, NULL) != 0 ||
-            exec_read(st[Q_KIND], NULL, lab[0], 0, 1, kind) != 0 ||
-            exec_read(st[Q_LABEL], NULL, lab[0], 0, 1, sink) != 0 ||
-            exec_read(st[Q_LOT], NULL, kind[3], 0, 1, sink) != 0 ||
-            exec_read(st[Q_STOCK], NULL, kind[2], kind[3], 2, sink) != 0) {
-            w->failed++;
-            continue;
-        }
-        w->done++;
-        lat_add(&w->lat, bench_now() - t0);
+static void *conn_open(int id)
+{
+    struct conn *c = calloc(1, sizeof(*c));
+
+    (void)id;
+    if (!c)
+        return NULL;
+    if (!(c->m = bench_connect(&cfg))) {
+        free(c);
+        return NULL;
     }
     for (int i = 0; i < NQ; i++)
-        mysql_stmt_close(st[i]);
-    mysql_close(m);
-    return NULL;
+        if (!(c->st[i] = bench_prepare(c->m, sql[i]))) {
+            conn_close(c);
+            return NULL;
+        }
+    return c;
+}
+
+/* One scan of a random label, every statement of it. */
+static int one(void *arg, unsigned *seed)
+{
+    MYSQL_STMT **st = ((struct conn *)arg)->st;
+    const char *code = codes[rand_r(seed) % ncodes];
+    long long lab[5] = {0}, kind[5] = {0}, sink[5];
+
+    /* kind[] is (kind, depot, bin, lot, asset): the lot's record and
+     * stock row follow from it, as in h_label_get. */
+    if (exec_read(st[Q_SESSION], session_hash, 0, 0, 0, sink) != 0 ||
+        exec_read(st[Q_FIND], code, 0, 0, 0, lab) != 0 ||
+        exec_read(st[Q_SCOPE], NULL, lab[1], 0, 1, sink) != 0 ||
+        exec_read(st[Q_TOUCH], NULL, lab[0], 0, 1, NULL) != 0 ||
+        exec_read(st[Q_KIND], NULL, lab[0], 0, 1, kind) != 0 ||
+        exec_read(st[Q_LABEL], NULL, lab[0], 0, 1, sink) != 0 ||
+        exec_read(st[Q_LOT], NULL, kind[3], 0, 1, sink) != 0 ||
+        exec_read(st[Q_STOCK], NULL, kind[2], kind[3], 2, sink) != 0)
+        return -1;
+    return 0;
 }
 
 static int load_codes(MYSQL *m)
@@ -199,8 +207,9 @@ static int load_codes(MYSQL *m)
 /* One active label per BENCH- lot that has none. */
 static int setup(MYSQL *m, long long user_id)
 {
-    const char *ins_sql = "INSERT INTO label (code, uuid, kind, depot_id, bin_id, lot_id, created_by)"
-                          " VALUES (?, ?, 'lot', ?, ?, ?, ?)";
+    const char *ins_sql =
+        "INSERT INTO label (code, uuid, kind, depot_id, bin_id, lot_id, created_by)"
+        " VALUES (?, ?, 'lot', ?, ?, ?, ?)";
     MYSQL_STMT *ins = bench_prepare(m, ins_sql);
     MYSQL_RES *res;
     MYSQL_ROW r;
@@ -229,10 +238,10 @@ static int setup(MYSQL *m, long long user_id)
         memset(b, 0, sizeof(b));
         lc = strlen(code);
         lu = strlen(uuid);
-        b[0] = (MYSQL_BIND){.buffer_type = MYSQL_TYPE_STRING, .buffer = code, .buffer_length = lc,
-                            .length = &lc};
-        b[1] = (MYSQL_BIND){.buffer_type = MYSQL_TYPE_STRING, .buffer = uuid, .buffer_length = lu,
-                            .length = &lu};
+        b[0] = (MYSQL_BIND){
+            .buffer_type = MYSQL_TYPE_STRING, .buffer = code, .buffer_length = lc, .length = &lc};
+        b[1] = (MYSQL_BIND){
+            .buffer_type = MYSQL_TYPE_STRING, .buffer = uuid, .buffer_length = lu, .length = &lu};
         b[2] = (MYSQL_BIND){.buffer_type = MYSQL_TYPE_LONGLONG, .buffer = &depot};
         b[3] = (MYSQL_BIND){.buffer_type = MYSQL_TYPE_LONGLONG, .buffer = &bin};
         b[4] = (MYSQL_BIND){.buffer_type = MYSQL_TYPE_LONGLONG, .buffer = &lot};
@@ -254,11 +263,11 @@ static int setup(MYSQL *m, long long user_id)
 
 int main(int argc, char **argv)
 {
-    int nthreads = 32, do_setup = 0;
+    static const struct bench_job job = {"ceiling_labels", conn_open, one, conn_close};
+    int nthreads = 32, do_setup = 0, rc;
     double seconds = 10;
     long long user_id = 0;
-    struct lat all = {0};
-    uint64_t done = 0, failed = 0;
+    char extra[64];
     MYSQL *m;
 
     for (int i = 1; i < argc; i++) {
@@ -285,7 +294,7 @@ int main(int argc, char **argv)
     if (!(m = bench_connect(&cfg)))
         return 1;
     if (do_setup) {
-        int rc = user_id > 0 ? setup(m, user_id) : -1;
+        rc = user_id > 0 ? setup(m, user_id) : -1;
         mysql_close(m);
         mysql_library_end();
         return rc ? 1 : 0;
@@ -299,41 +308,11 @@ int main(int argc, char **argv)
         return 1;
     mysql_close(m);
 
-    struct worker *ws = calloc((size_t)nthreads, sizeof(*ws));
-    all.b = calloc(LAT_BUCKETS, sizeof(uint32_t));
-    if (!ws || !all.b)
-        return 1;
-    double t0 = bench_now();
-    t_end = t0 + seconds;
-    for (int i = 0; i < nthreads; i++) {
-        ws[i].id = i;
-        ws[i].lat.b = calloc(LAT_BUCKETS, sizeof(uint32_t));
-        if (!ws[i].lat.b || pthread_create(&ws[i].th, NULL, work, &ws[i]) != 0)
-            return 1;
-    }
-    for (int i = 0; i < nthreads; i++) {
-        pthread_join(ws[i].th, NULL);
-        done += ws[i].done;
-        failed += ws[i].failed;
-        for (long j = 0; j < LAT_BUCKETS; j++)
-            all.b[j] += ws[i].lat.b[j];
-        all.n += ws[i].lat.n;
-        free(ws[i].lat.b);
-    }
-    double el = bench_now() - t0;
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    double cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-                 (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-    printf("ceiling_labels threads=%d codes=%d statements=%d seconds=%.2f done=%llu failed=%llu"
-           " rate=%.1f p50_ms=%.2f p99_ms=%.2f cpu_s=%.2f\n",
-           nthreads, ncodes, NQ, el, (unsigned long long)done, (unsigned long long)failed,
-           (double)done / el, lat_pct(&all, 0.50), lat_pct(&all, 0.99), cpu);
+    snprintf(extra, sizeof(extra), "codes=%d statements=%d", ncodes, NQ);
+    rc = bench_run(&job, nthreads, seconds, extra);
     for (int i = 0; i < ncodes; i++)
         free(codes[i]);
     free(codes);
-    free(all.b);
-    free(ws);
     mysql_library_end();
-    return failed && !done ? 1 : 0;
+    return rc;
 }

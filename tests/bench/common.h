@@ -1,8 +1,7 @@
 /*
  * common.h -- shared by the ceiling programs of scripts/bench: connecting
- * with the same settings reliefd reads (RELIEF_CONFIG), the same session
- * settings db.c sets, and a latency histogram.  Header-only on purpose: each
- * tool is one file plus this.
+ * with the settings reliefd reads (RELIEF_CONFIG) and the session settings
+ * db.c sets.  The thread and timing harness is bench_harness.c.
  */
 #ifndef RELIEF_BENCH_COMMON_H
 #define RELIEF_BENCH_COMMON_H
@@ -15,13 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static inline double bench_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* A connection as reliefd's pool opens one (store/db.c): same transport
  * (the socket when configured), same account, same session settings. */
@@ -54,35 +46,6 @@ static inline MYSQL_STMT *bench_prepare(MYSQL *m, const char *sql)
         return NULL;
     }
     return st;
-}
-
-/* Latencies in 10-microsecond buckets up to 10 s; enough for p50/p99. */
-#define LAT_BUCKETS 1000000
-struct lat {
-    uint32_t *b;
-    uint64_t n;
-};
-
-static inline void lat_add(struct lat *l, double seconds)
-{
-    long i = (long)(seconds * 1e5);
-    if (i < 0)
-        i = 0;
-    if (i >= LAT_BUCKETS)
-        i = LAT_BUCKETS - 1;
-    l->b[i]++;
-    l->n++;
-}
-
-static inline double lat_pct(const struct lat *l, double p)
-{
-    uint64_t want = (uint64_t)((double)l->n * p), seen = 0;
-    for (long i = 0; i < LAT_BUCKETS; i++) {
-        seen += l->b[i];
-        if (seen > want)
-            return (double)i / 1e5 * 1e3; /* ms */
-    }
-    return 0;
 }
 
 static inline int bench_config(struct config *cfg)

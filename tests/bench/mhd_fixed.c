@@ -1,8 +1,9 @@
 /*
  * mhd_fixed.c -- the HTTP ceiling of scripts/bench: libmicrohttpd started
  * exactly as reliefd starts it (http/server.c: an internal polling thread
- * pool of RELIEF_HTTP_THREADS threads with epoll, the same connection
- * timeout and limit, a completion callback), answering every request with
+ * pool of RELIEF_HTTP_THREADS threads with epoll, or a thread per
+ * connection with poll when RELIEF_HTTP_THREAD_MODEL=per-connection; the
+ * same connection timeout and limit, a completion callback), answering every request with
  * the same fixed body and reliefd's response headers.  No database, no
  * routing, no JSON: what is left is the HTTP stack's own cost.
  *
@@ -19,9 +20,8 @@ static char *body;
 static size_t body_len;
 
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char *url,
-                                 const char *method, const char *version,
-                                 const char *upload_data, size_t *upload_data_size,
-                                 void **con_cls)
+                                 const char *method, const char *version, const char *upload_data,
+                                 size_t *upload_data_size, void **con_cls)
 {
     struct MHD_Response *r;
     enum MHD_Result ret;
@@ -92,17 +92,23 @@ int main(int argc, char **argv)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
+    int per_conn = strcmp(cfg.http_thread_model, "per-connection") == 0;
+    struct MHD_OptionItem pool[2] = {
+        {MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)cfg.http_threads, NULL}, {MHD_OPTION_END, 0, NULL}};
     struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, (uint16_t)port, NULL,
-        NULL, on_access, NULL, MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg.http_threads,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg.http_conn_timeout,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)1000, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-        NULL, MHD_OPTION_END);
+        per_conn ? MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL |
+                       MHD_USE_ERROR_LOG
+                 : MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
+        (uint16_t)port, NULL, NULL, on_access, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned int)cfg.http_conn_timeout, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)1000,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_ARRAY,
+        per_conn ? pool + 1 : pool, MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "mhd_fixed: cannot listen on port %d\n", port);
         return 1;
     }
-    printf("mhd_fixed port=%d threads=%d body_bytes=%ld\n", port, cfg.http_threads, n);
+    printf("mhd_fixed port=%d threads=%d model=%s body_bytes=%ld\n", port, cfg.http_threads,
+           cfg.http_thread_model, n);
     fflush(stdout);
     sigwait(&set, &sig);
     MHD_stop_daemon(d);

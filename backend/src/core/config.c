@@ -45,6 +45,7 @@ static const struct {
     S("RELIEF_HTTP_BIND", http_bind),
     I("RELIEF_HTTP_PORT", http_port, 0, 65535),
     I("RELIEF_HTTP_THREADS", http_threads, 1, 256),
+    S("RELIEF_HTTP_THREAD_MODEL", http_thread_model),
     I("RELIEF_HTTP_MAX_BODY", http_max_body, 1024, 64 << 20),
     I("RELIEF_HTTP_CONN_TIMEOUT", http_conn_timeout, 1, 3600),
     S("RELIEF_PUBLIC_BASE", public_base),
@@ -80,6 +81,7 @@ static void config_defaults(struct config *c)
      * commit) instead of queueing behind 8.  Idle threads cost a stack each
      * (scripts/bench: VmHWM well under 100 MB under load). */
     c->http_threads = 32;
+    str_copy(c->http_thread_model, sizeof(c->http_thread_model), "pool");
     c->http_max_body = 1 << 20;
     c->http_conn_timeout = 30;
     c->cookie_secure = -1; /* -1: derived from the TLS settings below */
@@ -174,6 +176,10 @@ int config_load(struct config *cfg, const char *path, struct app_err *err)
     }
     if (cfg->db_pool_size == 0)
         cfg->db_pool_size = cfg->http_threads * 2;
+    if (strcmp(cfg->http_thread_model, "pool") != 0 &&
+        strcmp(cfg->http_thread_model, "per-connection") != 0)
+        return err_set(err, 400, "bad_setting",
+                       "RELIEF_HTTP_THREAD_MODEL must be pool or per-connection");
     /* Only a TLS server may promise the browser a Secure cookie by default;
      * a TLS front end (a proxy) sets RELIEF_COOKIE_SECURE=1 itself.  Whether
      * the two TLS files are both given is http_start's check: reliefctl

@@ -32,6 +32,7 @@ struct config {
     char http_bind[64];
     int http_port;
     int http_threads;
+    char http_thread_model[16]; /* "pool" or "per-connection" (RELIEF_HTTP_THREAD_MODEL) */
     int http_max_body;     /* bytes */
     int http_conn_timeout; /* seconds */
     char public_base[256];

@@ -46,4 +46,14 @@ struct ledger_entry {
 int ledger_post(struct db_conn *db, const struct principal *who, const struct ledger_entry *e,
                 int64_t *movement_id, int64_t *balance_after, struct app_err *err);
 
+/* The same, and *row gets the new movement's own columns (one row: id,
+ * kind, bin_id, depot_id, lot_id, item_id, qty, balance_after, occurred_at,
+ * recorded_at, user_id, reason, reference, recipient, transfer_id,
+ * stocktake_id, reverses_id, event_id) as the database stored them, from the
+ * INSERT itself -- no read-back.  The caller frees it (db_res_free); NULL on
+ * failure. */
+struct db_res;
+int ledger_post_row(struct db_conn *db, const struct principal *who, const struct ledger_entry *e,
+                    struct db_res **row, struct app_err *err);
+
 #endif

@@ -67,15 +67,22 @@ static int load_lot(struct db_conn *db, int64_t lot_id, const char *field, struc
 /* The bin's depot and that depot's org path, and the lot's item, in one
  * round trip: POST /movements is the hottest write, and these were four
  * queries (bin, lot, item, depot scope).  Every join is by primary key, so
- * the optimiser reads them as constants.  No row means an unknown bin or
- * lot: load_bin and load_lot then say which, bin first, as before. */
+ * the optimiser reads them as constants.  The same row carries the codes and
+ * names the answer shows (*names, columns 5..11 named as in MOVE_COLS), so
+ * the new movement need not be read back with its seven-table join.  No row
+ * means an unknown bin or lot: load_bin and load_lot then say which, bin
+ * first, as before. */
 static int load_bin_lot(struct db_conn *db, int64_t bin_id, int64_t lot_id, int64_t *depot_id,
-                        char *path, size_t pathlen, struct lot_info *li, struct app_err *err)
+                        char *path, size_t pathlen, struct lot_info *li, struct db_res **names,
+                        struct app_err *err)
 {
     struct db_res *r = NULL;
 
+    *names = NULL;
     if (db_query(db, &r, err,
-                 "SELECT b.depot_id, o.path, l.item_id, i.integral, i.tracking"
+                 "SELECT b.depot_id, o.path, l.item_id, i.integral, i.tracking,"
+                 " b.code AS bin_code, d.code AS depot_code, l.lot_no, l.expiry_date,"
+                 " i.code AS item_code, i.name_zh AS item_name_zh, i.unit"
                  " FROM bin b JOIN depot d ON d.id = b.depot_id"
                  " JOIN org_unit o ON o.id = d.org_unit_id"
                  " JOIN lot l ON l.id = ? JOIN item i ON i.id = l.item_id WHERE b.id = ?",
@@ -86,15 +93,15 @@ static int load_bin_lot(struct db_conn *db, int64_t bin_id, int64_t lot_id, int6
         if (load_bin(db, bin_id, "bin_id", depot_id, err) != 0 ||
             load_lot(db, lot_id, "lot_id", li, err) != 0)
             return -1;
-        return err_set(err, 500, "internal", "bin %lld or lot %lld half found",
-                       (long long)bin_id, (long long)lot_id);
+        return err_set(err, 500, "internal", "bin %lld or lot %lld half found", (long long)bin_id,
+                       (long long)lot_id);
     }
     *depot_id = db_get_int(r, 0, 0);
     str_copy(path, pathlen, db_get(r, 0, 1) ? db_get(r, 0, 1) : "");
     li->item_id = db_get_int(r, 0, 2);
     li->integral = (int)db_get_int(r, 0, 3);
     str_copy(li->tracking, sizeof(li->tracking), db_get(r, 0, 4));
-    db_res_free(r);
+    *names = r;
     return 0;
 }
 
@@ -165,6 +172,43 @@ bad_ref:
 static json_t *movement_json(struct db_conn *db, int64_t id, struct app_err *err)
 {
     return json_one(db, MOVE_COLS " WHERE m.id = ?", id, "movement", err);
+}
+
+/* The answer of GET /movements/{id} built without reading the movement
+ * back: its own columns as the INSERT returned them (ledger_post_row), the
+ * codes and names from load_bin_lot's row, the username from the session
+ * (the movement's user is the caller).  Same keys in the same order as
+ * MOVE_COLS, each converted as json_from_row converts it there, so the
+ * answer is the same text as the GET's (tests/api/movement_answer.test.mjs). */
+static json_t *movement_json_from(const struct db_res *mv, const struct db_res *names,
+                                  const char *username)
+{
+    static const char *const keys[] = {
+        "id",          "kind",    "bin_id",        "bin_code",    "depot_id",    "depot_code",
+        "lot_id",      "lot_no",  "expiry_date",   "item_id",     "item_code",   "item_name_zh",
+        "unit",        "qty",     "balance_after", "occurred_at", "recorded_at", "user_id",
+        "username",    "reason",  "reference",     "recipient",   "transfer_id", "stocktake_id",
+        "reverses_id", "event_id"};
+    json_t *a = json_from_row(mv, 0), *b = json_from_row(names, 0), *o = json_object();
+
+    if (!a || !b || !o)
+        goto fail;
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        json_t *v = strcmp(keys[i], "username") == 0 ? json_string(username)
+                                                     : json_incref(json_object_get(a, keys[i]));
+        if (!v)
+            v = json_incref(json_object_get(b, keys[i]));
+        if (!v || json_object_set_new(o, keys[i], v) != 0)
+            goto fail;
+    }
+    json_decref(a);
+    json_decref(b);
+    return o;
+fail:
+    json_decref(a);
+    json_decref(b);
+    json_decref(o);
+    return NULL;
 }
 
 int h_movements_list(struct req *rq, struct resp *rs, struct app_err *err)
@@ -498,22 +542,27 @@ static int mv_receive(struct req *rq, struct mv_in *in, int64_t *mid, struct app
     return auto_print(rq, depot, in->bin_id, in->lot_id, err);
 }
 
-/* issue, return, dispose, adjust: one bin, one lot, a signed quantity. */
-static int mv_simple(struct req *rq, const char *kind, struct mv_in *in, int64_t *mid,
+/* issue, return, dispose, adjust: one bin, one lot, a signed quantity.
+ * *answer: the new movement as GET /movements/{id} shows it. */
+static int mv_simple(struct req *rq, const char *kind, struct mv_in *in, json_t **answer,
                      struct app_err *err)
 {
     struct lot_info li;
     struct ledger_entry e = {0};
+    struct db_res *names = NULL, *row = NULL;
     int64_t depot = 0, qty;
-    int adjust = strcmp(kind, "adjust") == 0;
+    int adjust = strcmp(kind, "adjust") == 0, rc = -1;
     char path[sizeof(rq->who.org_path)];
 
-    if (load_bin_lot(rq->db, in->bin_id, in->lot_id, &depot, path, sizeof(path), &li, err) != 0)
+    if (load_bin_lot(rq->db, in->bin_id, in->lot_id, &depot, path, sizeof(path), &li, &names,
+                     err) != 0)
         return -1;
     if (json_qty_check(in->qty, li.integral, adjust, "qty", &qty, err) != 0)
-        return -1;
-    if (!auth_in_scope(&rq->who, path))
-        return err_set(err, 403, "forbidden", "the depot is outside your org unit");
+        goto out;
+    if (!auth_in_scope(&rq->who, path)) {
+        err_set(err, 403, "forbidden", "the depot is outside your org unit");
+        goto out;
+    }
     e.kind = kind;
     e.bin_id = in->bin_id;
     e.lot_id = in->lot_id;
@@ -521,7 +570,17 @@ static int mv_simple(struct req *rq, const char *kind, struct mv_in *in, int64_t
     e.item_id = li.item_id;
     e.qty = (!strcmp(kind, "issue") || !strcmp(kind, "dispose")) ? -qty : qty;
     entry_common(&e, in);
-    return ledger_post(rq->db, &rq->who, &e, mid, NULL, err);
+    if (ledger_post_row(rq->db, &rq->who, &e, &row, err) != 0)
+        goto out;
+    if (!(*answer = movement_json_from(row, names, rq->who.username))) {
+        err_set(err, 500, "internal", "out of memory");
+        goto out;
+    }
+    rc = 0;
+out:
+    db_res_free(row);
+    db_res_free(names);
+    return rc;
 }
 
 static int mv_transfer(struct req *rq, struct mv_in *in, int64_t *mid, int64_t *tid,
@@ -714,7 +773,7 @@ int h_movement_create(struct req *rq, struct resp *rs, struct app_err *err)
     struct mv_in in;
     int kix = 0, rc;
     int64_t mid = 0, tid = 0;
-    json_t *mv, *out;
+    json_t *mv = NULL, *out;
 
     if (read_movement(rq->body, &in, &kix, err) != 0 || resolve_event(rq, &in, err) != 0)
         return -1;
@@ -730,10 +789,10 @@ int h_movement_create(struct req *rq, struct resp *rs, struct app_err *err)
     else if (!strcmp(kind, "reversal"))
         rc = mv_reversal(rq, &in, &mid, err);
     else
-        rc = mv_simple(rq, kind, &in, &mid, err);
+        rc = mv_simple(rq, kind, &in, &mv, err);
     if (rc != 0)
         return -1;
-    if (!(mv = movement_json(rq->db, mid, err)))
+    if (!mv && !(mv = movement_json(rq->db, mid, err)))
         return -1;
     out = json_pack("{s:o}", "movement", mv);
     if (tid) {

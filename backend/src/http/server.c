@@ -786,8 +786,21 @@ struct http_server *http_start(const struct app *app, struct app_err *err)
     /* Where to listen and the TLS files go in one option array, so plain HTTP
      * simply ends the array earlier.  A socket bound beforehand (http_listen)
      * replaces the address. */
-    struct MHD_OptionItem opts[4];
+    struct MHD_OptionItem opts[5];
     int no = 0;
+    /* The thread model (RELIEF_HTTP_THREAD_MODEL, docs/operations.md):
+     * "pool": http_threads workers, each polling many connections with
+     * epoll; while one request waits on the database, the worker's other
+     * connections wait too.  "per-connection": a thread per connection
+     * (libmicrohttpd's own, with poll; epoll does not go with it), so no
+     * connection waits behind another's database round trip; the pool of
+     * database connections still bounds how many are in the database. */
+    if (strcmp(app->cfg->http_thread_model, "per-connection") == 0)
+        flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL |
+                MHD_USE_ERROR_LOG;
+    else
+        opts[no++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE,
+                                             (intptr_t)app->cfg->http_threads, NULL};
     if (app->listen_fd >= 0)
         opts[no++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, app->listen_fd, NULL};
     else
@@ -805,14 +818,13 @@ struct http_server *http_start(const struct app *app, struct app_err *err)
      * behind one NAT address stay far below it); 32 KiB per connection for
      * the request line and headers (larger: 431), bodies go to our own
      * buffer bounded by http_max_body. */
-    s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_access, s, MHD_OPTION_EXTERNAL_LOGGER,
-                            mhd_logger, NULL, MHD_OPTION_THREAD_POOL_SIZE,
-                            (unsigned int)app->cfg->http_threads, MHD_OPTION_CONNECTION_TIMEOUT,
-                            (unsigned int)app->cfg->http_conn_timeout, MHD_OPTION_CONNECTION_LIMIT,
-                            (unsigned int)1000, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-                            (unsigned int)HTTP_PER_IP_CONNECTIONS, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-                            (size_t)32 * 1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-                            MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+    s->d = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_access, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)app->cfg->http_conn_timeout,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)1000, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned int)HTTP_PER_IP_CONNECTIONS, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)32 * 1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_ARRAY, opts,
+        MHD_OPTION_END);
     if (!s->d) {
         int e = errno;
         if (s->tls_cert)
@@ -832,6 +844,7 @@ struct http_server *http_start(const struct app *app, struct app_err *err)
     s->port = info ? info->port : app->cfg->http_port;
     if (s->tls_cert)
         LOG_INFO("https cert=%s", app->cfg->tls_cert);
+    LOG_INFO("http thread_model=%s", app->cfg->http_thread_model);
     return s;
 }
 
