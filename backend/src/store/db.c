@@ -179,6 +179,10 @@ static int db_fail(struct db_conn *c, unsigned no, const char *what, const char 
     case ER_CONNECTION_KILLED:
     case ER_UNKNOWN_COM_ERROR: /* Galera: "WSREP has not yet prepared node" (no quorum) */
     case ER_SERVER_SHUTDOWN:
+    /* 1290, "running with the --read-only option": a replica, or a primary
+     * just demoted.  Not this request's fault: the node cannot take writes,
+     * so it is dropped like a dead one and the retry goes to the next node. */
+    case ER_OPTION_PREVENTS_STATEMENT:
         c->broken = 1;
         LOG_WARN("db lost %s: %u %s", what, no, detail);
         return err_set(err, 503, "db_unavailable", "the database is not reachable; retry");
@@ -301,6 +305,26 @@ struct db_conn *db_connect(const struct config *cfg, int admin, const char *dbna
     return NULL;
 }
 
+/* With primary/replica replication (scripts/replica) the node list holds
+ * replicas that answer but refuse writes (read_only): reliefd must write to
+ * the primary only, and reading from a replica could miss its own last
+ * write.  0: the node takes writes; 1: it is read-only; -1: it refuses the
+ * question itself (a Galera node without quorum: 1047). */
+static int node_read_only(struct db_conn *c)
+{
+    MYSQL_RES *res;
+    MYSQL_ROW row;
+    int ro = 1;
+
+    if (mysql_real_query(c->m, "SELECT @@global.read_only", 25) != 0 ||
+        !(res = mysql_store_result(c->m)))
+        return -1;
+    if ((row = mysql_fetch_row(res)) && row[0])
+        ro = strcmp(row[0], "0") != 0;
+    mysql_free_result(res);
+    return ro;
+}
+
 /* A pool connection: to the current node, else to each next one in turn;
  * the first that answers becomes current, so the others follow it. */
 static struct db_conn *pool_connect(struct db_pool *p, struct app_err *err)
@@ -322,6 +346,14 @@ static struct db_conn *pool_connect(struct db_pool *p, struct app_err *err)
             continue;
         }
         c->node = n;
+        int ro = node_read_only(c);
+        if (ro) {
+            LOG_WARN("db node %s:%d %s: skipped", p->nodes[n].host, p->nodes[n].port,
+                     ro > 0 ? "is read-only (a replica)" : "refuses queries");
+            err_set(err, 503, "db_unavailable", "no database node takes writes; retry");
+            db_close(c);
+            continue;
+        }
         pthread_mutex_lock(&p->mu);
         if (p->current != n)
             LOG_WARN("db now on node %s:%d", p->nodes[n].host, p->nodes[n].port);
