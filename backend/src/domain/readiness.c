@@ -865,23 +865,42 @@ static void add_stale(struct buf *b, struct db_params *ps, int src, const char *
         dbp_str(ps, stale_ts);
         return;
     }
-    /* DELTA has no first_at of its own: the holding's first movement
-     * overall is its first before the end of D, as it held stock then.
-     * Looked up only where no count was posted in the window. */
-    if (src == RD_LEDGER_DELTA)
-        buf_appendf(b, "(NOT EXISTS (SELECT 1 FROM stocktake t"
-                       " WHERE t.bin_id = x.bin_id AND t.lot_id = x.lot_id AND t.status = 'posted'"
-                       " AND " COUNTED_AT " >= ? AND " COUNTED_AT " < ?) AND " FIRST_MOVE " < ?)");
-    else
-        buf_appendf(b, "(x.first_at < ? AND NOT EXISTS (SELECT 1 FROM stocktake t"
-                       " WHERE t.bin_id = x.bin_id AND t.lot_id = x.lot_id AND t.status = 'posted'"
-                       " AND " COUNTED_AT " >= ? AND " COUNTED_AT " < ?))");
-    if (src != RD_LEDGER_DELTA)
+    /* DELTA: the counts of the window come from the join add_counted adds
+     * (c); the holding has no first_at of its own, but its first movement
+     * overall is its first before the end of D, as it held stock then --
+     * looked up only where no count was posted in the window. */
+    if (src == RD_LEDGER_DELTA) {
+        buf_appendf(b, "(c.bin_id IS NULL AND " FIRST_MOVE " < ?)");
         dbp_str(ps, stale_ts);
+        return;
+    }
+    buf_appendf(b, "(x.first_at < ? AND NOT EXISTS (SELECT 1 FROM stocktake t"
+                   " WHERE t.bin_id = x.bin_id AND t.lot_id = x.lot_id AND t.status = 'posted'"
+                   " AND " COUNTED_AT " >= ? AND " COUNTED_AT " < ?))");
+    dbp_str(ps, stale_ts);
     dbp_str(ps, stale_ts);
     dbp_str(ps, end_ts);
-    if (src == RD_LEDGER_DELTA)
-        dbp_str(ps, stale_ts);
+}
+
+/*
+ * For DELTA, after the joins: every (bin, lot) of the scope with a count
+ * posted in the staleness window before the end of D, as c.  One pass over
+ * the scope's stocktakes instead of a probe per holding: at province scale a
+ * million correlated subqueries cost several times the whole floor.  Its
+ * depot filter is stocktake.depot_id, the bin's depot when it was made.
+ */
+static void add_counted(struct buf *b, struct db_params *ps, const struct scope *sc, int src,
+                        const char *end_ts, const char *stale_ts)
+{
+    if (src != RD_LEDGER_DELTA)
+        return;
+    buf_appendf(b, " LEFT JOIN (SELECT t.bin_id, t.lot_id FROM stocktake t"
+                   " WHERE t.status = 'posted' AND " COUNTED_AT " >= ? AND " COUNTED_AT " < ?"
+                   " AND t.depot_id IN (");
+    dbp_str(ps, stale_ts);
+    dbp_str(ps, end_ts);
+    add_depots(b, ps, sc);
+    buf_appendf(b, ") GROUP BY t.bin_id, t.lot_id) c ON c.bin_id = x.bin_id AND c.lot_id = x.lot_id");
 }
 
 /* last_count_at and first_at of the holding x, for the lot-level lists
@@ -1044,8 +1063,9 @@ static int compute(struct db_conn *db, struct rd_result *out, const struct scope
         add_stale(&b, &ps, src_of(out), end_ts, stale_ts);
         buf_appendf(&b, ") FROM (");
         add_source(&b, &ps, sc, src_of(out), end_ts);
-        buf_appendf(&b, ") x JOIN bin b ON b.id = x.bin_id JOIN lot l ON l.id = x.lot_id"
-                        " GROUP BY b.depot_id, l.item_id, l.expiry_date, l.quarantined"
+        buf_appendf(&b, ") x JOIN bin b ON b.id = x.bin_id JOIN lot l ON l.id = x.lot_id");
+        add_counted(&b, &ps, sc, src_of(out), end_ts, stale_ts);
+        buf_appendf(&b, " GROUP BY b.depot_id, l.item_id, l.expiry_date, l.quarantined"
                         " ORDER BY NULL");
     }
     if (b.len == 0 || ps.overflow) {
@@ -1267,8 +1287,9 @@ static int load_details(struct db_conn *db, struct rd_result *out, const struct 
     buf_appendf(&b, " AS stale FROM (");
     add_source(&b, &ps, sc, src_of(out), end_ts);
     buf_appendf(&b, ") x JOIN bin b ON b.id = x.bin_id JOIN depot d ON d.id = b.depot_id"
-                    " JOIN lot l ON l.id = x.lot_id JOIN item i ON i.id = l.item_id"
-                    " ORDER BY i.code, l.expiry_date, d.code, b.code, l.lot_no");
+                    " JOIN lot l ON l.id = x.lot_id JOIN item i ON i.id = l.item_id");
+    add_counted(&b, &ps, sc, src_of(out), end_ts, stale_ts);
+    buf_appendf(&b, " ORDER BY i.code, l.expiry_date, d.code, b.code, l.lot_no");
     if (db_query_p(db, &out->lots, err, b.data, &ps) != 0)
         goto done;
     out->lot_flags = calloc((size_t)out->lots->nrows + 1, 1);
